@@ -1,0 +1,40 @@
+"""The audit trail: who changed what, when, and what it looked like before and after.
+
+Written inside the same transaction as the change itself, so a change without its record (or a
+record without its change) cannot exist.
+"""
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from backend import clock
+from backend.actors import Actor
+from models import AuditRecord
+
+
+def _dump(values: dict | None) -> str:
+    return json.dumps(values or {}, sort_keys=True, default=str)
+
+
+def record(actor: Actor, action: str, entity: str, entity_id: int, *, partnership_id=None,
+           before: dict | None = None, after: dict | None = None) -> None:
+    AuditRecord.create(at=clock.now(), actor=actor.audit_name, action=action, entity=entity,
+                       entity_id=entity_id, partnership_id=partnership_id,
+                       before=_dump(before), after=_dump(after))
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: datetime
+    actor: str
+    action: str
+    before: dict
+    after: dict
+
+
+def history(entity: str, entity_id: int) -> list[HistoryLine]:
+    rows = (AuditRecord.select()
+            .where((AuditRecord.entity == entity) & (AuditRecord.entity_id == entity_id))
+            .order_by(AuditRecord.at, AuditRecord.id))
+    return [HistoryLine(r.at, r.actor, r.action, json.loads(r.before), json.loads(r.after))
+            for r in rows]

@@ -1,0 +1,350 @@
+"""Proposing, editing and withdrawing projects, and reading them back.
+
+A proposal's money is only requested here; it is committed when the PCC approves it
+(`backend.decisions`). Submission checks the pot now, so a partner hears at once when they ask
+for more than the pot has or the tactical pot is still locked.
+"""
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from backend import audit, clock, fiscal
+from backend.actors import Actor, role_of
+from backend.errors import Conflict, FieldErrors, InvalidInput, NotAllowed, NotFound, PotLocked
+from backend.ledger import FINAL_STATUSES, tactical_locked_message, year_transaction
+from backend.money import format_pence, parse_amount
+from backend.pots import pot_states
+from models import FinancialYear, Priority, Proposal
+
+STATUS_LABELS = {
+    "submitted": "Submitted",
+    "changes_requested": "Changes requested",
+    "shortlisted": "Shortlisted",
+    "deferred": "Deferred to a later meeting",
+    "supported": "Supported by the working group",
+    "submitted_to_opcc": "Business case with the OPCC",
+    "approved": "Approved by the PCC",
+    "declined": "Declined by the working group",
+    "pcc_declined": "Declined by the PCC",
+    "withdrawn": "Withdrawn",
+    "cancelled": "Cancelled",
+}
+# How a status reads inside a sentence: "CRG-2024/25-007 is already {state}".
+STATE_PHRASES = {
+    "submitted": "submitted",
+    "changes_requested": "sent back for changes",
+    "shortlisted": "shortlisted",
+    "deferred": "deferred",
+    "supported": "supported",
+    "submitted_to_opcc": "with the OPCC",
+    "approved": "approved",
+    "declined": "declined",
+    "pcc_declined": "declined by the PCC",
+    "withdrawn": "withdrawn",
+    "cancelled": "cancelled",
+}
+EDITABLE_STATUSES = ("submitted", "changes_requested")
+MAX_TITLE = 200
+_REF = re.compile(r"^(?:CRG-)?(?:(\d{4}\s*[/-]\s*\d{2,4})-)?0*(\d+)$", re.IGNORECASE)
+
+
+def reference(year_label: str, number: int) -> str:
+    return f"CRG-{year_label}-{number:03d}"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a partner typed into the proposal form, not yet checked."""
+
+    title: str = ""
+    lead_organisation: str = ""
+    contact_name: str = ""
+    contact_slack_id: str = ""
+    description: str = ""
+    priorities: tuple[str, ...] = ()
+    amount: str = ""
+    pot: str = ""
+    planned_start: date | None = None
+    planned_end: date | None = None
+    planned_spend: dict[str, str] = field(default_factory=dict)  # {"Q1": "1,000"}
+
+
+@dataclass(frozen=True)
+class ProposalView:
+    id: int
+    ref: str
+    partnership_id: int
+    partnership: str
+    year_id: int
+    year_label: str
+    pot: str
+    status: str
+    title: str
+    lead_organisation: str
+    contact_name: str
+    contact_slack_id: str
+    proposer_slack_id: str
+    description: str
+    priorities: tuple[str, ...]
+    amount_pence: int
+    approved_pence: int | None
+    planned_start: date | None
+    planned_end: date | None
+    planned_spend: dict[str, int]
+    decision_note: str
+    wg_decided_at: datetime | None
+    opcc_submitted_on: date | None
+    pcc_decided_at: datetime | None
+    post_channel: str
+    post_ts: str
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+
+def view(p: Proposal) -> ProposalView:
+    year = p.year
+    return ProposalView(
+        p.id, reference(year.label, p.number), year.partnership_id, year.partnership.name,
+        year.id, year.label, p.pot, p.status, p.title, p.lead_organisation, p.contact_name,
+        p.contact_slack_id, p.proposer_slack_id, p.description, tuple(json.loads(p.priorities)),
+        p.amount_pence, p.approved_pence, p.planned_start, p.planned_end,
+        {k: int(v) for k, v in json.loads(p.planned_spend).items()}, p.decision_note,
+        p.wg_decided_at, p.opcc_submitted_on, p.pcc_decided_at, p.post_channel, p.post_ts,
+        p.created_at, p.updated_at)
+
+
+def snapshot(p: Proposal) -> dict:
+    """The fields an audit record keeps of a proposal, before and after a change."""
+    return {"status": p.status, "title": p.title, "pot": p.pot,
+            "amount": format_pence(p.amount_pence),
+            "approved": format_pence(p.approved_pence) if p.approved_pence is not None else None,
+            "note": p.decision_note}
+
+
+def _checked(draft: Draft, year: FinancialYear, actor: Actor) -> dict:
+    """The proposal's columns from a draft, or every problem at once against its field."""
+    errors: dict[str, str] = {}
+    title = " ".join(draft.title.split())
+    if not title:
+        errors["title"] = "Give the project a title."
+    elif len(title) > MAX_TITLE:
+        errors["title"] = f"Keep the title to {MAX_TITLE} characters (this one has {len(title)})."
+    lead = " ".join(draft.lead_organisation.split())
+    if not lead:
+        errors["lead_organisation"] = "Name the organisation that will lead the project."
+    pot = (draft.pot or "").strip().lower()
+    if pot not in ("upfront", "tactical"):
+        errors["pot"] = "Choose the upfront or the tactical pot."
+    amount = None
+    try:
+        amount = parse_amount(draft.amount, field="amount")
+    except InvalidInput as refusal:
+        errors["amount"] = refusal.message
+    known = [p.name for p in Priority.select().where(Priority.year == year).order_by(Priority.position)]
+    chosen = [p for p in draft.priorities if p]
+    unknown = [p for p in chosen if p not in known]
+    if not chosen:
+        errors["priorities"] = "Choose at least one Community Safety Agreement priority."
+    elif unknown:
+        errors["priorities"] = (f"{', '.join(unknown)} is not a {year.label} priority; choose from "
+                                f"the list.")
+    errors.update(_date_errors(draft, year))
+    spend, spend_error = _planned_spend(draft.planned_spend, amount)
+    if spend_error:
+        errors["planned_spend"] = spend_error
+    if errors:
+        raise FieldErrors(errors)
+    return dict(title=title, lead_organisation=lead, pot=pot, amount_pence=amount,
+                contact_name=" ".join(draft.contact_name.split()) or actor.name or actor.id,
+                contact_slack_id=draft.contact_slack_id or actor.id,
+                description=draft.description.strip(), priorities=json.dumps(chosen),
+                planned_start=draft.planned_start, planned_end=draft.planned_end,
+                planned_spend=json.dumps(spend))
+
+
+def _date_errors(draft: Draft, year: FinancialYear) -> dict[str, str]:
+    errors = {}
+    first, last = fiscal.first_day(year.start_year), fiscal.last_day(year.start_year)
+    if draft.planned_end and draft.planned_end > last:
+        errors["planned_end"] = (f"The grant must be spent by {clock.show_date(last)}; plan to "
+                                 f"finish by then.")
+    if draft.planned_start and draft.planned_end and draft.planned_end < draft.planned_start:
+        errors["planned_end"] = "The planned end is before the planned start."
+    if draft.planned_start and not first <= draft.planned_start <= last:
+        errors["planned_start"] = (f"The start must fall in {year.label} "
+                                   f"({clock.show_date(first)} to {clock.show_date(last)}).")
+    return errors
+
+
+def _planned_spend(quarters: dict[str, str], amount: int | None) -> tuple[dict, str | None]:
+    spend = {}
+    for quarter in ("Q1", "Q2", "Q3", "Q4"):
+        text = (quarters.get(quarter) or "").strip()
+        if text:
+            try:
+                spend[quarter] = parse_amount(text, field="planned_spend", allow_zero=True)
+            except InvalidInput as refusal:
+                return {}, f"{quarter}: {refusal.message}"
+    if amount is not None and sum(spend.values()) > amount:
+        return {}, (f"The planned spend by quarter adds up to {format_pence(sum(spend.values()))}, "
+                    f"more than the {format_pence(amount)} asked for.")
+    return spend, None
+
+
+def _pot_refusal(year: FinancialYear, pot: str, amount: int, exclude: Proposal | None = None) -> None:
+    if pot == "tactical" and year.rolled_over_at is None:
+        raise PotLocked(tactical_locked_message(year), field="pot")
+    if pot == "upfront":
+        if year.rolled_over_at is not None:
+            raise InvalidInput(f"The upfront round for {year.label} is closed: every upfront "
+                               "proposal has been decided. Propose this to the tactical pot.",
+                               field="pot")
+        if year.upfront_cutoff_at is not None and clock.now() > year.upfront_cutoff_at:
+            raise InvalidInput(f"The proposal cut-off for upfront projects in {year.label} "
+                               f"passed on {clock.show(year.upfront_cutoff_at)}.", field="pot")
+    available = pot_states(year)[pot].available
+    if amount > available:
+        raise InvalidInput(f"The {pot} pot has {format_pence(available)} available; "
+                           f"{format_pence(amount)} is more than that.", field="amount")
+
+
+def submit(actor: Actor, year_id: int, draft: Draft,
+           submission_key: str | None = None) -> tuple[ProposalView, bool]:
+    """Record a new proposal; returns it and whether it is new.
+
+    The same submission arriving again (a Slack retry, a double click) carries the same key
+    and returns the first proposal instead of making a second.
+    """
+    with year_transaction(year_id) as year:
+        if submission_key:
+            existing = Proposal.get_or_none(Proposal.submission_key == submission_key)
+            if existing:
+                return view(existing), False
+        values = _checked(draft, year, actor)
+        _pot_refusal(year, values["pot"], values["amount_pence"])
+        number = (Proposal.select().where(Proposal.year == year).count()) + 1
+        now = clock.now()
+        proposal = Proposal.create(year=year, number=number, status="submitted",
+                                   proposer_slack_id=actor.id, submission_key=submission_key,
+                                   created_at=now, updated_at=now, **values)
+        audit.record(actor, "proposal.submit", "proposal", proposal.id,
+                     partnership_id=year.partnership_id, after=snapshot(proposal))
+    return view(proposal), True
+
+
+def edit(actor: Actor, proposal_id: int, draft: Draft) -> ProposalView:
+    """Change a proposal while it is only submitted (or sent back for changes, which resubmits it)."""
+    year_id = _year_id_of(proposal_id)
+    with year_transaction(year_id) as year:
+        proposal = Proposal.get_by_id(proposal_id)
+        _require_owner(actor, proposal, year, "edit")
+        if proposal.status not in EDITABLE_STATUSES:
+            raise Conflict(f"{reference(year.label, proposal.number)} can no longer be edited: it "
+                           f"is {STATE_PHRASES[proposal.status]}.")
+        before = snapshot(proposal)
+        values = _checked(draft, year, actor)
+        values["contact_slack_id"] = draft.contact_slack_id or proposal.contact_slack_id
+        _pot_refusal(year, values["pot"], values["amount_pence"])
+        for name, value in values.items():
+            setattr(proposal, name, value)
+        resubmitted = proposal.status == "changes_requested"
+        proposal.status = "submitted"
+        proposal.updated_at = clock.now()
+        proposal.save()
+        audit.record(actor, "proposal.resubmit" if resubmitted else "proposal.edit", "proposal",
+                     proposal.id, partnership_id=year.partnership_id, before=before,
+                     after=snapshot(proposal))
+    return view(proposal)
+
+
+def withdraw(actor: Actor, proposal_id: int) -> ProposalView:
+    from backend.decisions import after_final_decision
+
+    year_id = _year_id_of(proposal_id)
+    with year_transaction(year_id) as year:
+        proposal = Proposal.get_by_id(proposal_id)
+        _require_owner(actor, proposal, year, "withdraw")
+        ref = reference(year.label, proposal.number)
+        if proposal.status in FINAL_STATUSES:
+            raise Conflict(f"{ref} is already {STATE_PHRASES[proposal.status]}; "
+                           + ("an admin can cancel it with the OPCC's consent."
+                              if proposal.status == "approved" else "there is nothing to withdraw."))
+        before = snapshot(proposal)
+        proposal.status = "withdrawn"
+        proposal.updated_at = clock.now()
+        proposal.save()
+        audit.record(actor, "proposal.withdraw", "proposal", proposal.id,
+                     partnership_id=year.partnership_id, before=before, after=snapshot(proposal))
+        after_final_decision(year, proposal, actor)
+    return view(proposal)
+
+
+def _require_owner(actor: Actor, proposal: Proposal, year: FinancialYear, doing: str) -> None:
+    if actor.id in (proposal.proposer_slack_id, proposal.contact_slack_id):
+        return
+    if role_of(actor, year.partnership_id) != "admin":
+        raise NotAllowed(f"Only the proposer, the named contact or an admin can {doing} "
+                         f"{reference(year.label, proposal.number)}.")
+
+
+def load(proposal_id: int) -> Proposal:
+    proposal = Proposal.get_or_none(Proposal.id == proposal_id)
+    if proposal is None:
+        raise NotFound("That proposal does not exist.")
+    return proposal
+
+
+def _year_id_of(proposal_id: int) -> int:
+    return load(proposal_id).year_id
+
+
+def find(partnership_id: int, ref: str) -> ProposalView:
+    """A proposal of a partnership by its reference: CRG-2024/25-007, 2024/25-7, or 7 (this year)."""
+    from backend.partnerships import find_year
+
+    text = (ref or "").strip().upper()
+    match = _REF.match(text)
+    if not match:
+        raise NotFound(f"“{ref}” is not a proposal reference; they look like CRG-2024/25-007.")
+    year = find_year(partnership_id, match.group(1))
+    proposal = Proposal.get_or_none((Proposal.year == year) & (Proposal.number == int(match.group(2))))
+    if not proposal:
+        raise NotFound(f"There is no proposal {reference(year.label, int(match.group(2)))} in "
+                       f"{year.partnership.name}.")
+    return view(proposal)
+
+
+def get(proposal_id: int) -> ProposalView:
+    return view(load(proposal_id))
+
+
+def list_for_year(year_id: int, *, status: str | None = None, proposer: str | None = None,
+                  pot: str | None = None) -> list[ProposalView]:
+    query = (Proposal.select(Proposal, FinancialYear).join(FinancialYear)
+             .where(Proposal.year == year_id).order_by(Proposal.number))
+    if status:
+        query = query.where(Proposal.status == status)
+    if proposer:
+        query = query.where((Proposal.proposer_slack_id == proposer)
+                            | (Proposal.contact_slack_id == proposer))
+    if pot:
+        query = query.where(Proposal.pot == pot)
+    return [view(p) for p in query]
+
+
+def history(proposal_id: int) -> list[audit.HistoryLine]:
+    return audit.history("proposal", proposal_id)
+
+
+def record_post(proposal_id: int, channel: str, ts: str) -> None:
+    """Remember where the working-group post of a proposal is, so it can be kept current."""
+    Proposal.update(post_channel=channel, post_ts=ts).where(Proposal.id == proposal_id).execute()

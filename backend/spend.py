@@ -1,0 +1,78 @@
+"""Recording money spent on approved projects, and correcting it with reversing entries."""
+from dataclasses import dataclass
+from datetime import date
+
+from backend import clock, fiscal, ledger
+from backend.actors import Actor, require
+from backend.errors import Conflict, InvalidInput
+from backend.ledger import year_transaction
+from backend.money import format_pence
+from backend.pots import spent_on
+from backend.proposals import load, reference
+from models import LedgerEntry
+
+
+@dataclass(frozen=True)
+class SpendLine:
+    id: int
+    proposal_id: int
+    amount_pence: int
+    spent_on: date
+    quarter: int
+    memo: str
+    reference: str
+    reversal_of: int | None
+
+
+def record(actor: Actor, proposal_id: int, amount_pence: int, on: date, memo: str,
+           reference_text: str = "") -> SpendLine:
+    """Spend against an approved project: inside its financial year and within what was approved."""
+    memo = (memo or "").strip()
+    if not memo:
+        raise InvalidInput("Say what the money was spent on.", field="memo")
+    with year_transaction(load(proposal_id).year_id) as year:
+        proposal = load(proposal_id)
+        require(actor, year.partnership_id, "finance", doing="record spend")
+        ref = reference(year.label, proposal.number)
+        if proposal.status not in ("approved", "cancelled") or not proposal.approved_pence:
+            raise Conflict(f"{ref} is not an approved project, so no spend can be recorded "
+                           "against it.")
+        first, last = fiscal.first_day(year.start_year), fiscal.last_day(year.start_year)
+        if not first <= on <= last:
+            raise InvalidInput(f"{clock.show_date(on)} is outside {year.label} "
+                               f"({clock.show_date(first)} to {clock.show_date(last)}).",
+                               field="date")
+        remaining = proposal.approved_pence - spent_on(proposal.id)
+        if amount_pence > remaining:
+            raise InvalidInput(f"{ref} has {format_pence(remaining)} of its approved "
+                               f"{format_pence(proposal.approved_pence)} left to spend; record a "
+                               f"variation first to spend more.", field="amount")
+        entry = ledger.post(ledger.pot_of(year, proposal.pot), ledger.SPEND, amount_pence, actor,
+                            proposal=proposal, occurred_on=on, memo=memo,
+                            reference=(reference_text or "").strip())
+    return _line(entry)
+
+
+def reverse(actor: Actor, entry_id: int, reason: str) -> SpendLine:
+    """Correct a spend line by a reversing entry; the original stays on the record."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("Say why the spend is being corrected.", field="reason")
+    original = LedgerEntry.get_or_none((LedgerEntry.id == entry_id)
+                                       & (LedgerEntry.kind == ledger.SPEND))
+    if original is None:
+        raise InvalidInput(f"There is no spend line {entry_id}.")
+    with year_transaction(original.pot.year_id) as year:
+        require(actor, year.partnership_id, "finance", doing="correct spend")
+        if LedgerEntry.select().where(LedgerEntry.reverses == original).exists():
+            raise Conflict(f"Spend line {entry_id} has already been reversed.")
+        entry = ledger.post(original.pot, ledger.SPEND_REVERSAL, original.amount_pence, actor,
+                            proposal=original.proposal, occurred_on=original.occurred_on,
+                            memo=reason, reference=original.reference, reverses=original)
+    return _line(entry)
+
+
+def _line(entry: LedgerEntry) -> SpendLine:
+    return SpendLine(entry.id, entry.proposal_id, entry.amount_pence, entry.occurred_on,
+                     fiscal.quarter_of(entry.occurred_on), entry.memo, entry.reference,
+                     entry.reverses_id)

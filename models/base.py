@@ -1,0 +1,15 @@
+"""The deferred database handle every table binds to.
+
+The tables are declared before anyone knows which database they will live in (SQLite by
+default, PostgreSQL when DATABASE_URL says so), so they bind to a proxy that
+`backend.database.connect_database` points at the real database at start-up.
+"""
+from peewee import DatabaseProxy, Model
+
+database = DatabaseProxy()
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False

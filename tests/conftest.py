@@ -1,0 +1,109 @@
+"""Fixtures: every database test runs twice, on a fresh SQLite file and on real PostgreSQL.
+
+PostgreSQL is on 127.0.0.1:5432 with trust auth on these machines; the tests create their own
+database and drop it at the end. Where it cannot be reached the PostgreSQL half is skipped with a
+visible notice, unless CRG_REQUIRE_POSTGRES=1 (set by .ci/run), which turns that into a failure.
+"""
+import os
+import uuid
+
+import psycopg2
+import pytest
+
+from backend import clock
+from backend.database import connect_database, upgrade
+from models import database
+from models.migrations import head_version
+
+ADMIN_URL = os.environ.get("CRG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REQUIRE_POSTGRES = os.environ.get("CRG_REQUIRE_POSTGRES") == "1"
+_pg_problem: list[str] = []
+
+
+def _admin_connection():
+    conn = psycopg2.connect(ADMIN_URL, connect_timeout=3)
+    conn.autocommit = True
+    return conn
+
+
+def pytest_report_header(config):
+    try:
+        _admin_connection().close()
+        return f"PostgreSQL: reachable at {ADMIN_URL}; every database test also runs on it"
+    except Exception as error:
+        _pg_problem.append(str(error).strip())
+        verdict = "FAILING (CRG_REQUIRE_POSTGRES=1)" if REQUIRE_POSTGRES else "SKIPPED"
+        return f"PostgreSQL: NOT reachable at {ADMIN_URL}: the PostgreSQL half is {verdict}"
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A throwaway PostgreSQL database for the whole session, upgraded to the current schema."""
+    name = f"crg_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    try:
+        admin = _admin_connection()
+    except Exception as error:
+        message = f"PostgreSQL is not reachable at {ADMIN_URL}: {error}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message)
+        pytest.skip(message)
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    yield url
+    if not database.is_closed():
+        database.close()
+    if database.obj is not None and hasattr(database.obj, "close_all"):
+        database.obj.close_all()
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+_pg_db = {}
+
+
+def _fresh_postgres(url):
+    if url not in _pg_db:
+        _pg_db[url] = connect_database(url)
+        upgrade()
+    database.initialize(_pg_db[url])
+    tables = [t for t in database.get_tables() if t != "schema_version"]
+    database.execute_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                         + " RESTART IDENTITY CASCADE")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path):
+    """The URL of an empty, current database of each kind (the models are bound to it)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/crg.db"
+        connect_database(url)
+        upgrade()
+    else:
+        url = _fresh_postgres(request.getfixturevalue("postgres_url"))
+    assert head_version() >= 1
+    yield url
+    if not database.is_closed():
+        database.close()
+
+
+@pytest.fixture
+def db(db_url):
+    """A fresh database of each kind; the value is its kind ("sqlite" or "postgres")."""
+    return "postgres" if db_url.startswith("postgres") else "sqlite"
+
+
+@pytest.fixture
+def frozen_now(monkeypatch):
+    """Freeze `backend.clock.now()`; call the returned setter to move time."""
+    from datetime import datetime
+
+    current = {"now": datetime(2024, 5, 1, 9, 0)}
+    monkeypatch.setattr(clock, "now", lambda: current["now"])
+
+    def set_now(value: datetime):
+        current["now"] = value
+
+    return set_now

@@ -1,0 +1,69 @@
+"""The `crg` command line, run as a user runs it: a real process, a real database file."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture
+def crg(db_url):
+    """Run `crg ...` in a subprocess against this test's database."""
+    def run(*args, ok=True):
+        env = {**os.environ, "DATABASE_URL": db_url}
+        done = subprocess.run([sys.executable, "-m", "backend.cli", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert "Traceback" not in done.stderr, done.stderr
+        assert (done.returncode == 0) == ok, (done.returncode, done.stdout, done.stderr)
+        return done.stdout if ok else done.stderr.strip()
+    return run
+
+
+def test_set_up_a_partnership_and_see_its_pots(crg):
+    assert "Added partnership Northshire CSP" in crg("partnership", "add", "Northshire CSP",
+                                                     "--channel", "C0WG")
+    out = crg("year", "open", "Northshire CSP", "2024/25", "--allocation", "£45,001")
+    assert "upfront £30,000, tactical £15,001" in out
+    pots = json.loads(crg("pots", "Northshire CSP", "2024/25", "--json"))
+    assert pots["pots"]["upfront"]["available_pence"] == 3_000_000
+    assert pots["pots"]["tactical"]["locked"] is True
+    assert "Tactical (locked)" in crg("pots", "northshire csp")
+
+
+@pytest.mark.parametrize("amount", ["5e3", "-10", "£", "1.234"])
+def test_bad_amounts_are_refused_in_one_sentence(crg, amount):
+    crg("partnership", "add", "Southshire CSP")
+    message = crg("year", "open", "Southshire CSP", "2024/25", f"--allocation={amount}", ok=False)
+    assert "39661, £39,661 or 39,661.50" in message and len(message.splitlines()) == 1
+
+
+def test_refusals_are_plain_sentences(crg):
+    assert crg("pots", "Nowhere", ok=False) == ("There is no partnership called “Nowhere” "
+                                                "(known: none yet).")
+    crg("partnership", "add", "A CSP")
+    assert "already a partnership" in crg("partnership", "add", "A CSP", ok=False)
+    assert "financial year" in crg("year", "open", "A CSP", "2024/26", "--allocation", "1", ok=False)
+
+
+def test_demo_pots_add_up(crg):
+    out = crg("demo")
+    assert "Demo Borough CSP" in out
+    for label in ("2025/26", "2026/27"):
+        pots = json.loads(crg("pots", "Demo Borough CSP", label, "--json"))
+        allocated = sum(p["allocated_pence"] for p in pots["pots"].values())
+        assert allocated == pots["allocation_pence"]
+        assert all(p["available_pence"] >= 0 for p in pots["pots"].values())
+        end = pots["year_end"]
+        assert end["underspend_pence"] == end["uncommitted_pence"] + end["committed_unspent_pence"]
+    assert "already a partnership" in crg("demo", ok=False)
+
+
+def test_serve_refuses_an_outdated_schema(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/empty.db"}
+    done = subprocess.run([sys.executable, "-m", "backend.cli", "serve"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "Run `crg db upgrade` first" in done.stderr and "Traceback" not in done.stderr

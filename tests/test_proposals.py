@@ -1,0 +1,76 @@
+"""Submitting proposals: every bad field explained at once, one proposal per submission."""
+from datetime import date
+
+import pytest
+
+from backend import proposals
+from backend.errors import FieldErrors, NotFound
+from models import AuditRecord, Proposal
+from tests.builders import PROPOSER, draft, open_year
+
+
+def test_every_problem_is_reported_against_its_field(db):
+    year = open_year(900_000)
+    bad = draft("5e3", pot="sideways", title="  ", lead_organisation="", priorities=("Knitting",),
+                planned_start=date(2023, 1, 1), planned_end=date(2025, 5, 1),
+                planned_spend={"Q1": "abc"})
+    with pytest.raises(FieldErrors) as refusal:
+        proposals.submit(PROPOSER, year.id, bad)
+    errors = refusal.value.errors
+    assert set(errors) == {"title", "lead_organisation", "pot", "amount", "priorities",
+                           "planned_start", "planned_end", "planned_spend"}
+    assert "39661" in errors["amount"] and "Knitting" in errors["priorities"]
+    assert Proposal.select().count() == 0 and AuditRecord.select().where(
+        AuditRecord.entity == "proposal").count() == 0
+
+
+def test_planned_spend_may_not_exceed_the_request(db):
+    year = open_year(900_000)
+    with pytest.raises(FieldErrors, match="adds up to £3,000, more than the £2,500"):
+        proposals.submit(PROPOSER, year.id, draft(planned_spend={"Q1": "1,500", "Q3": "1,500"}))
+    view, _ = proposals.submit(PROPOSER, year.id, draft(planned_spend={"Q1": "1,000", "Q2": "0"}))
+    assert view.planned_spend == {"Q1": 100_000, "Q2": 0}
+
+
+def test_references_count_per_year_and_are_found_in_several_forms(db):
+    year = open_year(900_000, name="Westshire CSP")
+    refs = [proposals.submit(PROPOSER, year.id, draft())[0].ref for _ in range(3)]
+    assert refs == ["CRG-2024/25-001", "CRG-2024/25-002", "CRG-2024/25-003"]
+    pid = year.partnership_id
+    for text in ("CRG-2024/25-002", "crg-2024/25-2", "2024/25-002", "2"):
+        assert proposals.find(pid, text).ref == "CRG-2024/25-002"
+    with pytest.raises(NotFound, match="no proposal CRG-2024/25-009"):
+        proposals.find(pid, "9")
+    with pytest.raises(NotFound, match="look like CRG-2024/25-007"):
+        proposals.find(pid, "banana")
+
+
+def test_the_same_submission_twice_makes_one_proposal(db):
+    year = open_year(900_000)
+    first, created = proposals.submit(PROPOSER, year.id, draft(), submission_key="V123")
+    again, created_again = proposals.submit(PROPOSER, year.id, draft(), submission_key="V123")
+    assert created and not created_again and first.id == again.id
+    assert Proposal.select().count() == 1
+
+
+def test_text_is_kept_whole(db):
+    year = open_year(900_000)
+    long_text = "x" * 20_000
+    view, _ = proposals.submit(PROPOSER, year.id, draft(description=long_text,
+                                                        title="<!channel> & friends"))
+    assert proposals.get(view.id).description == long_text
+    assert view.title == "<!channel> & friends"  # escaping is for display, not storage
+
+
+def test_contact_defaults_to_the_proposer(db):
+    year = open_year(900_000)
+    view, _ = proposals.submit(PROPOSER, year.id, draft(contact_name="", contact_slack_id=""))
+    assert (view.contact_name, view.contact_slack_id) == ("Pat Proposer", "U_PROP")
+
+
+def test_listing_filters(db):
+    year = open_year(900_000)
+    a, _ = proposals.submit(PROPOSER, year.id, draft())
+    proposals.withdraw(PROPOSER, a.id)
+    assert [v.status for v in proposals.list_for_year(year.id, status="withdrawn")] == ["withdrawn"]
+    assert proposals.list_for_year(year.id, proposer="U_NOBODY") == []
