@@ -3,12 +3,14 @@
 Written inside the same transaction as the change itself, so a change without its record (or a
 record without its change) cannot exist.
 """
+import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime
 
 from backend import clock
 from backend.actors import Actor
+from backend.errors import NotAllowed
 from models import AuditRecord
 
 
@@ -38,3 +40,28 @@ def history(entity: str, entity_id: int) -> list[HistoryLine]:
             .order_by(AuditRecord.at, AuditRecord.id))
     return [HistoryLine(r.at, r.actor, r.action, json.loads(r.before), json.loads(r.after))
             for r in rows]
+
+
+def denials_recorded(entity: str, partnership_of):
+    """Record every permission refusal of a service call, then let the refusal through.
+
+    The refused call's own transaction is rolled back with everything in it, so the record of
+    the attempt (a forged or replayed button, say) is written in a transaction of its own.
+    The wrapped service takes (actor, entity_id, ...).
+    """
+    from backend.database import write_transaction
+
+    def wrap(service):
+        @functools.wraps(service)
+        def guarded(actor, entity_id, *args, **kwargs):
+            try:
+                return service(actor, entity_id, *args, **kwargs)
+            except NotAllowed as refusal:
+                attempt = service.__name__ + "".join(f" {a}" for a in args if isinstance(a, str))
+                with write_transaction():
+                    record(actor, "denied", entity, entity_id,
+                           partnership_id=partnership_of(entity_id),
+                           after={"attempted": attempt, "refused": refusal.message})
+                raise
+        return guarded
+    return wrap

@@ -5,6 +5,7 @@ short reference (and the traceback only with --debug), never a wall of Python.
 """
 import argparse
 import getpass
+import importlib
 import json
 import logging
 import sys
@@ -12,7 +13,14 @@ import uuid
 
 from backend import clock, decisions, partnerships
 from backend.actors import command_line
-from backend.database import check_schema, connect_database, schema_version, upgrade
+from backend.database import (
+    check_schema,
+    connect_database,
+    schema_version,
+    upgrade,
+    wait_for_database,
+)
+from backend.logging_setup import configure_logging
 from backend.errors import DomainError
 from backend.money import ACCEPTED_FORMS, format_pence, parse_amount
 from backend.pots import YearFigures, year_figures
@@ -21,7 +29,7 @@ from backend.settings import Settings
 log = logging.getLogger("crg.cli")
 
 
-def _actor():
+def actor():
     try:
         return command_line(getpass.getuser())
     except Exception:  # no login name in some containers; the audit still says "command line"
@@ -31,7 +39,6 @@ def _actor():
 def cmd_serve(args, settings):
     from backend.web import create_app
 
-    check_schema()
     app = create_app(settings)
     print(f"Serving the CRG tracker on http://{args.host}:{args.port} "
           f"(database: {_safe_url(settings.database_url)})", flush=True)
@@ -61,7 +68,7 @@ def cmd_db_version(args, settings):
 
 
 def cmd_partnership_add(args, settings):
-    info = partnerships.add_partnership(_actor(), args.name, args.channel or [])
+    info = partnerships.add_partnership(actor(), args.name, args.channel or [])
     channels = f" with channels {', '.join(info.channels)}" if info.channels else ""
     print(f"Added partnership {info.name}{channels}.")
 
@@ -75,13 +82,13 @@ def cmd_partnership_list(args, settings):
 
 
 def cmd_partnership_channel(args, settings):
-    info = partnerships.add_channel(_actor(), args.partnership, args.channel, args.working_group)
+    info = partnerships.add_channel(actor(), args.partnership, args.channel, args.working_group)
     print(f"{args.channel} now belongs to {info.name}.")
 
 
 def cmd_year_open(args, settings):
     allocation = parse_amount(args.allocation, field="allocation")
-    info = partnerships.open_year(_actor(), args.partnership, args.year, allocation,
+    info = partnerships.open_year(actor(), args.partnership, args.year, allocation,
                                   split_rule=args.split, priorities=args.priority)
     print(f"Opened {info.label} for {info.partnership}: allocation {format_pence(allocation)}, "
           f"upfront {format_pence(info.upfront_pence)}, tactical {format_pence(info.tactical_pence)}.")
@@ -89,7 +96,7 @@ def cmd_year_open(args, settings):
 
 def cmd_year_close_upfront(args, settings):
     year = partnerships.find_year(args.partnership, args.year)
-    amount = decisions.close_upfront_round(_actor(), year.id)
+    amount = decisions.close_upfront_round(actor(), year.id)
     print(f"The upfront round for {year.label} is closed; {format_pence(amount)} rolled into the "
           f"tactical pot, which is now open.")
 
@@ -136,7 +143,7 @@ def render_figures(f: YearFigures) -> str:
 def cmd_demo(args, settings):
     from backend.demo import load_demo
 
-    name = load_demo(_actor(), args.name)
+    name = load_demo(actor(), args.name)
     print(f"Loaded the demo partnership “{name}”. Try: crg pots \"{name}\"")
     print(render_figures(year_figures(partnerships.find_year(name))))
 
@@ -149,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web backend (Slack endpoint) on this machine")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=None)
-    serve.set_defaults(func=cmd_serve, needs_schema=True)
+    serve.set_defaults(func=cmd_serve, needs_schema=True, long_running=True)
 
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="bring the schema up to date").set_defaults(func=cmd_db_upgrade)
@@ -192,20 +199,36 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="load a made-up partnership with proposals in every state")
     demo.add_argument("--name", default="Demo Borough CSP")
     demo.set_defaults(func=cmd_demo, needs_schema=True)
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
     return parser
+
+
+# Other areas add their own subcommands: each module has `register(subparsers)` and sets
+# `func(args, settings)` (and `needs_schema=True` where the database must be current).
+COMMAND_MODULES: tuple[str, ...] = ("backend.backup_commands", "bot.socket_mode",
+                                    "jobs.commands", "backend.exports.commands")
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    long_running = getattr(args, "long_running", False)
+    configure_logging(logging.DEBUG if args.debug else
+                      logging.INFO if long_running else logging.WARNING)
     clock.set_zone(settings.timezone)
     if getattr(args, "port", None) is None and hasattr(args, "port"):
         args.port = settings.port
     try:
         connect_database(settings.database_url)
-        if getattr(args, "needs_schema", False) and args.func is not cmd_serve:
+        # A process meant to stay up waits for a database that is still starting, saying so
+        # once per try, instead of crashing and being restarted in a loop.
+        if long_running and not wait_for_database(attempts=30, delay=2.0):
+            print(f"The database at {_safe_url(settings.database_url)} did not answer; check "
+                  "DATABASE_URL and that the database is running.", file=sys.stderr)
+            return 1
+        if getattr(args, "needs_schema", False):
             check_schema()
         args.func(args, settings)
         return 0
@@ -216,7 +239,8 @@ def main(argv=None) -> int:
         return 130
     except Exception as error:  # the one place an unexpected failure is turned into a sentence
         ref = uuid.uuid4().hex[:8]
-        log.error("unexpected error ref=%s", ref, exc_info=True)
+        log.error("unexpected error ref=%s %s: %s", ref, type(error).__name__, error,
+                  exc_info=args.debug)
         if args.debug:
             raise
         print(f"Something went wrong (reference {ref}): {type(error).__name__}: {error}. "

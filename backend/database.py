@@ -4,14 +4,17 @@ SQLite (the default) runs in WAL mode with a busy timeout; PostgreSQL (Heroku's 
 sslmode and other query options passed through) uses a connection pool, because a fresh
 PostgreSQL connection costs far more than a whole slash-command round trip.
 """
+import logging
+import time
 from contextlib import contextmanager
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
-from peewee import PostgresqlDatabase, SqliteDatabase
+from peewee import InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase
 from playhouse import db_url
 
 from backend import clock
 from backend.errors import SchemaOutdated
+from backend.logging_setup import log_event, one_line
 from models import SchemaVersion, database
 from models.migrations import all_migrations, head_version
 
@@ -22,6 +25,13 @@ SQLITE_PRAGMAS = {
     "synchronous": "normal",
 }
 POOL_OPTIONS = {"max_connections": 20, "stale_timeout": 300, "timeout": 10}
+# Without it a connection to an unreachable host hangs for minutes (the TCP default) instead of
+# failing in time for a clean "try again" answer. A connect_timeout in the URL wins.
+CONNECT_TIMEOUT_SECONDS = 5
+# What a database that is down, restarting or unreachable raises (driver errors wrapped by peewee).
+UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
+
+log = logging.getLogger("crg.database")
 
 
 def connect_database(url: str):
@@ -35,12 +45,42 @@ def build_database(url: str):
     scheme = urlparse(url).scheme
     if scheme in ("postgres", "postgresql", "postgres+pool", "postgresql+pool"):
         pooled = "postgresql+pool" + url[len(scheme):]
-        db = db_url.connect(pooled, **POOL_OPTIONS)
+        options = dict(POOL_OPTIONS)
+        if "connect_timeout" not in parse_qs(urlparse(url).query):
+            options["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+        db = db_url.connect(pooled, **options)
     elif scheme == "sqlite":
         db = db_url.connect(url, pragmas=SQLITE_PRAGMAS)
     else:
         raise ValueError(f"DATABASE_URL must start with sqlite:// or postgres://, not {scheme}://")
     return db
+
+
+def wait_for_database(attempts: int = 30, delay: float = 2.0) -> bool:
+    """Wait until the database answers, logging one plain line per failed attempt.
+
+    A process that starts while its database is down (a Heroku Postgres maintenance, both
+    restarting together) should say so and keep trying, not crash with a traceback and be
+    restarted in a loop. Returns False if it never answered; the caller decides what then.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            database.connect(reuse_if_open=True)
+            database.execute_sql("SELECT 1")
+            if attempt > 1:
+                log_event(log, "database_reachable", attempt=attempt)
+            return True
+        except UNAVAILABLE_ERRORS as error:
+            last = attempt == attempts
+            log_event(log, "database_unreachable", logging.ERROR if last else logging.WARNING,
+                      attempt=f"{attempt}/{attempts}",
+                      retry_in=None if last else f"{delay:g}s", error=one_line(error))
+        finally:
+            if not database.is_closed():
+                database.close()
+        if attempt < attempts:
+            time.sleep(delay)
+    return False
 
 
 def is_postgres() -> bool:
@@ -62,9 +102,9 @@ def write_transaction():
             yield tx
 
 
-def locked(query):
+def locked(query, of=None):
     """`SELECT ... FOR UPDATE` on PostgreSQL; SQLite's immediate transaction already excludes writers."""
-    return query.for_update() if is_postgres() else query
+    return query.for_update(of=of) if is_postgres() else query
 
 
 def schema_version() -> int:

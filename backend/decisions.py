@@ -47,6 +47,18 @@ STEPS = {
                         needs_reason="Give the PCC's reason."),
 }
 APPROVE_SOURCES = ("submitted_to_opcc",)
+DISPLAY_ORDER = ("shortlist", "support", "request_changes", "defer", "decline", "submit_to_opcc",
+                 "approve", "pcc_decline", "vary", "cancel")
+
+
+def next_steps(status: str, pot: str) -> list[str]:
+    """The decisions that can be taken on a proposal now, in the order they are offered."""
+    possible = {name for name, step in STEPS.items() if status in step.sources and pot in step.pots}
+    if status in APPROVE_SOURCES:
+        possible.add("approve")
+    if status == "approved":
+        possible |= {"vary", "cancel"}
+    return [name for name in DISPLAY_ORDER if name in possible]
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,14 @@ class Outcome:
     committed_pence: int = 0
 
 
+def _partnership_of(proposal_id: int) -> int:
+    return proposals.load(proposal_id).year.partnership_id
+
+
+denials = audit.denials_recorded("proposal", _partnership_of)
+
+
+@denials
 def decide(actor: Actor, proposal_id: int, action: str, *, reason: str = "",
            expected_status: str | None = None, on: date | None = None) -> Outcome:
     """Record a decision without money: shortlist, support, decline, defer, changes, OPCC steps."""
@@ -93,6 +113,7 @@ def decide(actor: Actor, proposal_id: int, action: str, *, reason: str = "",
     return Outcome(view(proposal), warnings, rolled)
 
 
+@denials
 def approve(actor: Actor, proposal_id: int, *, amount_pence: int | None = None,
             expected_status: str | None = None, reference_text: str = "") -> Outcome:
     """The PCC's approval: commits the approved amount (the request, or a different one)."""
@@ -117,6 +138,7 @@ def approve(actor: Actor, proposal_id: int, *, amount_pence: int | None = None,
     return Outcome(view(proposal), rolled_over_pence=rolled, committed_pence=amount)
 
 
+@denials
 def vary(actor: Actor, proposal_id: int, new_amount_pence: int, consent_reference: str) -> Outcome:
     """Change an approved project's amount with the OPCC's consent: a new commitment or a release."""
     consent = _consent(consent_reference)
@@ -148,6 +170,7 @@ def vary(actor: Actor, proposal_id: int, new_amount_pence: int, consent_referenc
     return Outcome(view(proposal), committed_pence=max(delta, 0), released_pence=max(-delta, 0))
 
 
+@denials
 def cancel(actor: Actor, proposal_id: int, consent_reference: str) -> Outcome:
     """Cancel an approved project with the OPCC's consent; what is unspent goes back to its pot."""
     consent = _consent(consent_reference)

@@ -14,7 +14,7 @@ from backend.database import locked, write_transaction
 from backend.errors import InsufficientFunds, InvalidInput, PotLocked
 from backend.money import format_pence
 from backend.pots import pot_states
-from models import FinancialYear, LedgerEntry, Pot, Proposal
+from models import FinancialYear, LedgerEntry, Partnership, Pot, Proposal
 
 ALLOCATION = "allocation"
 ROLLOVER_OUT = "rollover_out"
@@ -29,7 +29,9 @@ SPEND_REVERSAL = "spend_reversal"
 def year_transaction(year_id: int):
     """One write transaction holding the year's lock; yields the freshly read year."""
     with write_transaction():
-        year = locked(FinancialYear.select().where(FinancialYear.id == year_id)).get()
+        query = (FinancialYear.select(FinancialYear, Partnership).join(Partnership)
+                 .where(FinancialYear.id == year_id))
+        year = locked(query, of=FinancialYear).get()
         yield year
 
 

@@ -49,6 +49,13 @@ class YearInfo:
     rolled_over: bool
 
 
+def year_by_id(year_id: int) -> YearInfo:
+    year = FinancialYear.get_or_none(FinancialYear.id == year_id)
+    if year is None:
+        raise NotFound("That financial year no longer exists.")
+    return year_info(year)
+
+
 def _partnership_info(p: Partnership) -> PartnershipInfo:
     channels = list(Channel.select().where(Channel.partnership == p).order_by(Channel.id))
     wg = next((c.slack_channel_id for c in channels if c.is_working_group), None)
@@ -124,6 +131,12 @@ def list_partnerships() -> list[PartnershipInfo]:
     return [_partnership_info(p) for p in Partnership.select().order_by(Partnership.name)]
 
 
+def working_group_channel(partnership_id: int) -> str | None:
+    channel = Channel.get_or_none((Channel.partnership == partnership_id)
+                                  & (Channel.is_working_group == True))  # noqa: E712
+    return channel.slack_channel_id if channel else None
+
+
 def partnership_for_channel(channel_id: str) -> int | None:
     channel = Channel.get_or_none(Channel.slack_channel_id == channel_id)
     return channel.partnership_id if channel else None
@@ -137,7 +150,7 @@ def open_year(actor: Actor, partnership_name: str, year_label: str, allocation_p
     The split is stored with the year (conditions change), and the money enters the ledger as
     two allocation entries, so the pots are sums of the ledger from the first day.
     """
-    from backend import ledger
+    from backend import deadlines, ledger
 
     start = fiscal.parse_year(year_label)
     if allocation_pence <= 0:
@@ -163,6 +176,7 @@ def open_year(actor: Actor, partnership_name: str, year_label: str, allocation_p
         names = priorities if priorities is not None else _previous_priorities(partnership, start)
         for position, name in enumerate(dict.fromkeys(n.strip() for n in names if n.strip())):
             Priority.create(year=year, name=name, position=position)
+        deadlines.create_from_template(actor, year)  # the usual deadlines, in this transaction
         audit.record(actor, "year.open", "year", year.id, partnership_id=partnership.id,
                      after={"label": year.label, "allocation": format_pence(allocation_pence),
                             "upfront": format_pence(upfront), "tactical": format_pence(tactical),
@@ -190,11 +204,12 @@ def find_year(partnership_name_or_id, year_label: str | None = None) -> Financia
         if not year:
             raise NotFound(f"{partnership.name} has no {fiscal.label(start)} year yet; "
                            f"open it with `crg year open`.")
-        return year
-    current = fiscal.year_of(clock.today_local())
-    year = years.where(FinancialYear.start_year == current).first() \
-        or years.order_by(FinancialYear.start_year.desc()).first()
-    if not year:
-        raise NotFound(f"{partnership.name} has no financial year yet; open one with "
-                       f"`crg year open`.")
+    else:
+        current = fiscal.year_of(clock.today_local())
+        year = years.order_by((FinancialYear.start_year == current).desc(),
+                              FinancialYear.start_year.desc()).first()
+        if not year:
+            raise NotFound(f"{partnership.name} has no financial year yet; open one with "
+                           f"`crg year open`.")
+    year.partnership = partnership  # already in hand: spares callers a query
     return year

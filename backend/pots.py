@@ -41,16 +41,22 @@ class PotState:
         return self.available - self.earmarked
 
 
-def pot_states(year: FinancialYear) -> dict[str, PotState]:
-    """Both pots of a year, in two aggregate queries whatever the number of entries."""
-    totals = {kind: [0, 0, 0] for kind in ("upfront", "tactical")}
+def _ledger_totals(year_id: int) -> dict[tuple[str, str], int]:
+    """{(pot kind, entry kind): total pence} for a year, in one aggregate query."""
     rows = (LedgerEntry.select(Pot.kind, LedgerEntry.kind.alias("entry_kind"),
                                fn.SUM(LedgerEntry.amount_pence).alias("total"))
-            .join(Pot).where(Pot.year == year.id)
+            .join(Pot).where(Pot.year == year_id)
             .group_by(Pot.kind, LedgerEntry.kind).tuples())
-    for pot_kind, entry_kind, total in rows:
+    return {(pot_kind, entry_kind): int(total) for pot_kind, entry_kind, total in rows}
+
+
+def pot_states(year: FinancialYear, ledger_totals: dict | None = None) -> dict[str, PotState]:
+    """Both pots of a year, in two aggregate queries whatever the number of entries."""
+    totals = {kind: [0, 0, 0] for kind in ("upfront", "tactical")}
+    sums = _ledger_totals(year.id) if ledger_totals is None else ledger_totals
+    for (pot_kind, entry_kind), total in sums.items():
         for i, sign in enumerate(EFFECTS[entry_kind]):
-            totals[pot_kind][i] += sign * int(total)
+            totals[pot_kind][i] += sign * total
     earmarks = dict((Proposal.select(Proposal.pot, fn.SUM(Proposal.amount_pence))
                      .where((Proposal.year == year.id) & Proposal.status.in_(EARMARKED_STATUSES))
                      .group_by(Proposal.pot).tuples()))
@@ -94,11 +100,10 @@ class YearFigures:
 
 
 def year_figures(year: FinancialYear) -> YearFigures:
-    rolled = (LedgerEntry.select(fn.COALESCE(fn.SUM(LedgerEntry.amount_pence), 0))
-              .join(Pot).where((Pot.year == year.id) & (LedgerEntry.kind == "rollover_in"))
-              .scalar())
+    sums = _ledger_totals(year.id)
     return YearFigures(year.partnership.name, year.label, year.allocation_pence,
-                       year.upfront_pence, year.tactical_pence, int(rolled or 0), pot_states(year))
+                       year.upfront_pence, year.tactical_pence, sums.get(("tactical", "rollover_in"), 0),
+                       pot_states(year, sums))
 
 
 def spent_on(proposal_id: int) -> int:

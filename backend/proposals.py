@@ -241,15 +241,20 @@ def submit(actor: Actor, year_id: int, draft: Draft,
     return view(proposal), True
 
 
+def _partnership_of(proposal_id: int) -> int:
+    return load(proposal_id).year.partnership_id
+
+
+denials = audit.denials_recorded("proposal", _partnership_of)
+
+
+@denials
 def edit(actor: Actor, proposal_id: int, draft: Draft) -> ProposalView:
     """Change a proposal while it is only submitted (or sent back for changes, which resubmits it)."""
     year_id = _year_id_of(proposal_id)
     with year_transaction(year_id) as year:
+        editable_by(actor, proposal_id)
         proposal = Proposal.get_by_id(proposal_id)
-        _require_owner(actor, proposal, year, "edit")
-        if proposal.status not in EDITABLE_STATUSES:
-            raise Conflict(f"{reference(year.label, proposal.number)} can no longer be edited: it "
-                           f"is {STATE_PHRASES[proposal.status]}.")
         before = snapshot(proposal)
         values = _checked(draft, year, actor)
         values["contact_slack_id"] = draft.contact_slack_id or proposal.contact_slack_id
@@ -266,6 +271,19 @@ def edit(actor: Actor, proposal_id: int, draft: Draft) -> ProposalView:
     return view(proposal)
 
 
+@denials
+def editable_by(actor: Actor, proposal_id: int) -> ProposalView:
+    """The proposal, if this person may edit it now; otherwise the refusal saying why."""
+    proposal = load(proposal_id)
+    year = proposal.year
+    _require_owner(actor, proposal, year, "edit")
+    if proposal.status not in EDITABLE_STATUSES:
+        raise Conflict(f"{reference(year.label, proposal.number)} can no longer be edited: it "
+                       f"is {STATE_PHRASES[proposal.status]}.")
+    return view(proposal)
+
+
+@denials
 def withdraw(actor: Actor, proposal_id: int) -> ProposalView:
     from backend.decisions import after_final_decision
 
@@ -339,6 +357,19 @@ def list_for_year(year_id: int, *, status: str | None = None, proposer: str | No
     if pot:
         query = query.where(Proposal.pot == pot)
     return [view(p) for p in query]
+
+
+def list_for_person(user_id: str, limit: int = 25) -> list[ProposalView]:
+    """A person's proposals (as proposer or named contact) across partnerships, newest first."""
+    query = (Proposal.select(Proposal, FinancialYear).join(FinancialYear)
+             .where((Proposal.proposer_slack_id == user_id) | (Proposal.contact_slack_id == user_id))
+             .order_by(Proposal.created_at.desc(), Proposal.id.desc()).limit(limit))
+    return [view(p) for p in query]
+
+
+def find_by_submission(submission_key: str) -> ProposalView | None:
+    found = Proposal.get_or_none(Proposal.submission_key == submission_key)
+    return view(found) if found else None
 
 
 def history(proposal_id: int) -> list[audit.HistoryLine]:

@@ -5,6 +5,10 @@ from dataclasses import dataclass, field
 DEFAULT_DATABASE_URL = "sqlite:///crg.db"
 DEV_SECRET_KEY = "dev-only-secret-change-me"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+# Placeholders until a deployment registers its own 360Giving prefix and funder identifier.
+DEFAULT_GIVING360_PREFIX = "360G-example-pcc"
+DEFAULT_GIVING360_FUNDER_ID = "GB-EXAMPLE-PCC"
+DEFAULT_GIVING360_FUNDER_NAME = "Office of the Police and Crime Commissioner"
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,9 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     admin_slack_ids: tuple[str, ...] = field(default_factory=tuple)
     port: int = 3000
+    giving360_prefix: str = DEFAULT_GIVING360_PREFIX
+    giving360_funder_id: str = DEFAULT_GIVING360_FUNDER_ID
+    giving360_funder_name: str = DEFAULT_GIVING360_FUNDER_NAME
 
     @classmethod
     def from_env(cls, env=None) -> "Settings":
@@ -34,6 +41,9 @@ class Settings:
             slack_api_url=env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL,
             admin_slack_ids=admins,
             port=int(env.get("PORT") or 3000),
+            giving360_prefix=env.get("GIVING360_PREFIX") or DEFAULT_GIVING360_PREFIX,
+            giving360_funder_id=env.get("GIVING360_FUNDER_ID") or DEFAULT_GIVING360_FUNDER_ID,
+            giving360_funder_name=env.get("GIVING360_FUNDER_NAME") or DEFAULT_GIVING360_FUNDER_NAME,
         )
 
     @property

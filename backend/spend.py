@@ -1,15 +1,22 @@
-"""Recording money spent on approved projects, and correcting it with reversing entries."""
+"""Recording money spent on approved projects, and correcting it with reversing entries.
+
+Finance staff and admins record spend; a partnership may also let each project's lead record
+the spend of their own project (an option kept in its own table, off until an admin turns it on).
+"""
 from dataclasses import dataclass
 from datetime import date
 
-from backend import clock, fiscal, ledger
-from backend.actors import Actor, require
-from backend.errors import Conflict, InvalidInput
+from backend import audit, clock, fiscal, ledger
+from backend.actors import ROLE_NAMES, Actor, require, role_of
+from backend.database import write_transaction
+from backend.errors import Conflict, InvalidInput, NotAllowed
 from backend.ledger import year_transaction
 from backend.money import format_pence
 from backend.pots import spent_on
+from backend.progress import is_lead
 from backend.proposals import load, reference
-from models import LedgerEntry
+from models import FinancialYear, LedgerEntry, Proposal
+from models.progress import PartnershipOption
 
 
 @dataclass(frozen=True)
@@ -24,6 +31,7 @@ class SpendLine:
     reversal_of: int | None
 
 
+@audit.denials_recorded("proposal", lambda pid: load(pid).year.partnership_id)
 def record(actor: Actor, proposal_id: int, amount_pence: int, on: date, memo: str,
            reference_text: str = "") -> SpendLine:
     """Spend against an approved project: inside its financial year and within what was approved."""
@@ -32,8 +40,8 @@ def record(actor: Actor, proposal_id: int, amount_pence: int, on: date, memo: st
         raise InvalidInput("Say what the money was spent on.", field="memo")
     with year_transaction(load(proposal_id).year_id) as year:
         proposal = load(proposal_id)
-        require(actor, year.partnership_id, "finance", doing="record spend")
         ref = reference(year.label, proposal.number)
+        _require_spender(actor, year, proposal, f"record spend on {ref}")
         if proposal.status not in ("approved", "cancelled") or not proposal.approved_pence:
             raise Conflict(f"{ref} is not an approved project, so no spend can be recorded "
                            "against it.")
@@ -63,13 +71,48 @@ def reverse(actor: Actor, entry_id: int, reason: str) -> SpendLine:
     if original is None:
         raise InvalidInput(f"There is no spend line {entry_id}.")
     with year_transaction(original.pot.year_id) as year:
-        require(actor, year.partnership_id, "finance", doing="correct spend")
+        _require_spender(actor, year, original.proposal, "correct spend")
         if LedgerEntry.select().where(LedgerEntry.reverses == original).exists():
             raise Conflict(f"Spend line {entry_id} has already been reversed.")
         entry = ledger.post(original.pot, ledger.SPEND_REVERSAL, original.amount_pence, actor,
                             proposal=original.proposal, occurred_on=original.occurred_on,
                             memo=reason, reference=original.reference, reverses=original)
     return _line(entry)
+
+
+def _require_spender(actor: Actor, year: FinancialYear, proposal: Proposal, doing: str) -> None:
+    """Finance staff or an admin; or the project's lead where the partnership allows it."""
+    if not leads_may_record_spend(year.partnership_id):
+        require(actor, year.partnership_id, "finance", doing=doing)
+        return
+    role = role_of(actor, year.partnership_id)
+    if role not in ("admin", "finance") and not is_lead(actor, proposal):
+        raise NotAllowed(f"Only {ROLE_NAMES['finance']}, {ROLE_NAMES['admin']} or the project's "
+                         f"lead can {doing}; you are {ROLE_NAMES[role]} in this partnership.")
+
+
+def leads_may_record_spend(partnership_id: int) -> bool:
+    option = PartnershipOption.get_or_none(PartnershipOption.partnership == partnership_id)
+    return bool(option and option.leads_record_spend)
+
+
+def allow_leads_to_record_spend(actor: Actor, partnership_id: int, allowed: bool) -> bool:
+    """Let (or stop letting) each project's lead record and correct their own project's spend."""
+    with write_transaction():
+        require(actor, partnership_id, doing="choose who records spend")
+        before = leads_may_record_spend(partnership_id)
+        if before != allowed:
+            updated = (PartnershipOption.update(leads_record_spend=allowed,
+                                                updated_by=actor.audit_name,
+                                                updated_at=clock.now())
+                       .where(PartnershipOption.partnership == partnership_id).execute())
+            if not updated:
+                PartnershipOption.create(partnership=partnership_id, leads_record_spend=allowed,
+                                         updated_by=actor.audit_name, updated_at=clock.now())
+            audit.record(actor, "partnership.leads_record_spend", "partnership", partnership_id,
+                         partnership_id=partnership_id, before={"leads_record_spend": before},
+                         after={"leads_record_spend": allowed})
+    return allowed
 
 
 def _line(entry: LedgerEntry) -> SpendLine:

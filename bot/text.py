@@ -151,6 +151,15 @@ def _fit(text: str | None, limit: int) -> str:
     return shorten(escape(text), limit)
 
 
+def _plain(text: str | None, limit: int) -> str:
+    """Shorten text for a plain_text object, which Slack shows literally.
+
+    plain_text is never parsed for mentions, links or broadcasts, so escaping it would only
+    show "&amp;" to the reader; it is shortened, and the @channel family still neutralised.
+    """
+    return shorten(_BROADCAST.sub("@" + _ZERO_WIDTH_JOINER, text or ""), limit)
+
+
 def section_text(text: str | None) -> str:
     """User text for a section block's `text` (mrkdwn or plain_text)."""
     return _fit(text, SECTION_TEXT_MAX)
@@ -168,22 +177,22 @@ def context_text(text: str | None) -> str:
 
 def header_text(text: str | None) -> str:
     """User text for a header block (plain_text)."""
-    return _fit(text, HEADER_TEXT_MAX)
+    return _plain(text, HEADER_TEXT_MAX)
 
 
 def button_text(text: str | None) -> str:
     """User text for a button label (plain_text)."""
-    return _fit(text, BUTTON_TEXT_MAX)
+    return _plain(text, BUTTON_TEXT_MAX)
 
 
 def option_text(text: str | None) -> str:
     """User text for a select/radio/checkbox option label or description."""
-    return _fit(text, OPTION_TEXT_MAX)
+    return _plain(text, OPTION_TEXT_MAX)
 
 
 def modal_title(text: str | None) -> str:
     """Text for a modal's title (plain_text, very short)."""
-    return _fit(text, MODAL_TITLE_MAX)
+    return _plain(text, MODAL_TITLE_MAX)
 
 
 # --------------------------------------------------------------------------- help & mentions

@@ -107,3 +107,42 @@ def frozen_now(monkeypatch):
         current["now"] = value
 
     return set_now
+
+
+SIGNING_SECRET = "test-signing-secret"
+
+
+@pytest.fixture(scope="session")
+def fake_slack():
+    """One fake Slack Web API for the session; each test starts it empty."""
+    from tests.slack.fake_api import FakeSlackAPI
+
+    with FakeSlackAPI() as fake:
+        yield fake
+
+
+class SlackHarness:
+    """The real Flask app with its Slack front, driven by signed requests, talking to the fake."""
+
+    def __init__(self, app, client, fake, settings):
+        self.app, self.slack, self.fake, self.settings = app, client, fake, settings
+
+    def no_violations(self):
+        assert self.fake.violations == [], self.fake.violations
+
+
+@pytest.fixture
+def slack(db_url, fake_slack):
+    from backend.settings import Settings
+    from backend.web import create_app
+    from tests.slack.requests import SlackClient
+
+    fake_slack.reset()
+    settings = Settings(database_url=db_url, slack_bot_token="xoxb-test",
+                        slack_signing_secret=SIGNING_SECRET, slack_api_url=fake_slack.base_url,
+                        admin_slack_ids=("U_ADMIN",))
+    app = create_app(settings)
+    harness = SlackHarness(app, SlackClient(app.test_client(), SIGNING_SECRET, fake=fake_slack),
+                           fake_slack, settings)
+    yield harness
+    harness.no_violations()

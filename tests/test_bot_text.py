@@ -31,12 +31,24 @@ tricky_text = st.one_of(
     st.lists(st.one_of(st.sampled_from(TRICKY_PIECES), st.text(max_size=5)),
              max_size=20).map("".join),
 )
+# mrkdwn helpers escape; plain_text helpers (Slack shows plain_text literally, never parsing
+# mentions or links) only shorten and neutralise broadcasts.
 HELPERS = [
     (section_text, t.SECTION_TEXT_MAX), (field_text, t.SECTION_FIELD_MAX),
-    (context_text, t.CONTEXT_TEXT_MAX), (header_text, t.HEADER_TEXT_MAX),
-    (button_text, t.BUTTON_TEXT_MAX), (option_text, t.OPTION_TEXT_MAX),
-    (modal_title, t.MODAL_TITLE_MAX),
+    (context_text, t.CONTEXT_TEXT_MAX),
 ]
+PLAIN_HELPERS = [
+    (header_text, t.HEADER_TEXT_MAX), (button_text, t.BUTTON_TEXT_MAX),
+    (option_text, t.OPTION_TEXT_MAX), (modal_title, t.MODAL_TITLE_MAX),
+]
+
+
+@pytest.mark.parametrize(("helper", "limit"), PLAIN_HELPERS, ids=[h.__name__ for h, _ in PLAIN_HELPERS])
+def test_plain_text_helpers_shorten_without_escaping(helper, limit):
+    out = helper("Tom & Jerry <b> @channel " + "x" * 200)
+    assert len(out) <= limit and out.startswith("Tom & Jerry <b> @\u200dchannel"[:limit - 1])
+    assert "@channel" not in out
+    assert helper("A & B") == "A & B" and helper(None) == ""
 
 
 def assert_inert(out: str) -> None:

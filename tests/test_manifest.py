@@ -271,8 +271,10 @@ def test_slash_command(manifest):
     crg = commands[0]
     assert crg["description"].strip()
     assert crg["usage_hint"] == USAGE_HINT
-    # Unescaped, so `/crg role @user chair` arrives as <@U…> ids, not display names.
-    assert crg["should_escape"] is False
+    # "Escape channels, users, and links sent to your app": with it on, Slack turns
+    # `/crg role @user chair` into `<@U…|name>`, an id the bot can trust; off, it sends the
+    # bare display name, which is neither unique nor stable.
+    assert crg["should_escape"] is True
 
 
 def test_request_urls_point_at_slack_events(manifest):

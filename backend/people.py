@@ -1,0 +1,88 @@
+"""People in partnerships: who belongs where (so a DM knows whose pots they mean) and who holds
+which role (granted and revoked by admins, every change audited)."""
+import re
+
+from backend import audit, clock
+from backend.actors import ROLES, Actor, require
+from backend.database import write_transaction
+from backend.errors import InvalidInput
+from models import FinancialYear, Member, Partnership, Proposal
+
+
+def partnerships_of(user_id: str) -> list[int]:
+    """Partnerships the person holds a role in, or has proposed to; in name order."""
+    member_of = Member.select(Member.partnership).where(Member.slack_user_id == user_id)
+    proposed_to = (FinancialYear.select(FinancialYear.partnership).join(Proposal)
+                   .where(Proposal.proposer_slack_id == user_id))
+    query = (Partnership.select(Partnership.id)
+             .where(Partnership.id.in_(member_of) | Partnership.id.in_(proposed_to))
+             .order_by(Partnership.name))
+    return [p.id for p in query]
+
+
+def join(actor: Actor, partnership_id: int) -> bool:
+    """Record that a person works with a partnership (as a partner); True if that is new."""
+    with write_transaction():
+        if Member.get_or_none((Member.partnership == partnership_id)
+                              & (Member.slack_user_id == actor.id)):
+            return False
+        member = Member.create(partnership=partnership_id, slack_user_id=actor.id, role="partner",
+                               granted_by=actor.audit_name, granted_at=clock.now())
+        audit.record(actor, "member.join", "member", member.id, partnership_id=partnership_id,
+                     after={"user": actor.id, "role": "partner"})
+    return True
+
+
+def _valid_user(user_id: str) -> str:
+    user_id = (user_id or "").strip()
+    if not re.fullmatch(r"[UW][A-Z0-9]{2,}", user_id):
+        raise InvalidInput(f"“{user_id or 'nothing'}” is not a Slack user; mention them, like "
+                           "`/crg role @sam chair`.", field="user")
+    return user_id
+
+
+def grant(actor: Actor, partnership_id: int, user_id: str, role: str) -> str:
+    """Give a person a role in a partnership (admins only); returns the role they had before."""
+    role = (role or "").strip().lower()
+    if role not in ROLES:
+        raise InvalidInput(f"“{role or 'nothing'}” is not a role: use one of {', '.join(ROLES)}.",
+                           field="role")
+    user_id = _valid_user(user_id)
+    with write_transaction():
+        require(actor, partnership_id, doing="grant roles")
+        member = Member.get_or_none((Member.partnership == partnership_id)
+                                    & (Member.slack_user_id == user_id))
+        before = member.role if member else "partner"
+        if member and member.role == "admin" and role != "admin":
+            _keep_an_admin(actor, partnership_id, user_id)
+        if member is None:
+            member = Member.create(partnership=partnership_id, slack_user_id=user_id, role=role,
+                                   granted_by=actor.audit_name, granted_at=clock.now())
+        else:
+            member.role, member.granted_by, member.granted_at = role, actor.audit_name, clock.now()
+            member.save()
+        audit.record(actor, "member.role", "member", member.id, partnership_id=partnership_id,
+                     before={"user": user_id, "role": before}, after={"user": user_id, "role": role})
+    return before
+
+
+def revoke(actor: Actor, partnership_id: int, user_id: str) -> str:
+    """Take a person's role away: they stay a partner. Returns the role they had."""
+    return grant(actor, partnership_id, user_id, "partner")
+
+
+def _keep_an_admin(actor: Actor, partnership_id: int, leaving: str) -> None:
+    others = (Member.select().where((Member.partnership == partnership_id)
+                                    & (Member.role == "admin") & (Member.slack_user_id != leaving))
+              .count())
+    if not others and not actor.superadmin:
+        raise InvalidInput("That would leave the partnership with no admin; make someone else "
+                           "an admin first.", field="role")
+
+
+def roles_of_partnership(partnership_id: int) -> list[tuple[str, str]]:
+    """(Slack user id, role) of everyone holding more than the partner role, by role."""
+    order = {role: i for i, role in enumerate(ROLES)}
+    rows = Member.select().where((Member.partnership == partnership_id)
+                                 & (Member.role != "partner"))
+    return sorted(((m.slack_user_id, m.role) for m in rows), key=lambda r: (order[r[1]], r[0]))

@@ -1,0 +1,32 @@
+"""`/crg role`: who holds which role, and (admins) granting and revoking them."""
+import re
+
+from backend import people
+from backend.actors import ROLE_NAMES
+from bot.router import Reply, subcommand
+from bot.text import escape, mention
+
+# With the command's "escape" setting on, Slack sends a mention as <@U123|name>.
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+@subcommand("role", "role [@person ROLE]", "list roles, or (admins) give someone a role: "
+            "admin, chair, finance or partner", "/crg role @sam chair")
+def role(request, args):
+    partnership_id = request.partnership_id
+    words = args.split()
+    if not words:
+        held = people.roles_of_partnership(partnership_id)
+        if not held:
+            return Reply("Nobody holds a role yet beyond partner. An admin can give one with "
+                         "`/crg role @person chair`.")
+        return Reply("\n".join(f"• {mention(user)}: {ROLE_NAMES[r]}" for user, r in held))
+    if len(words) != 2:
+        return Reply("Write it as `/crg role @person ROLE`, e.g. `/crg role @sam chair`.")
+    found = _MENTION.match(words[0])
+    user = found.group(1) if found else words[0]
+    before = people.grant(request.actor, partnership_id, user, words[1])
+    after = words[1].lower()
+    if before == after:
+        return Reply(f"{mention(user)} was already {ROLE_NAMES[after]}.")
+    return Reply(f"{mention(user)} is now {ROLE_NAMES[after]} (was {ROLE_NAMES[before]}).")

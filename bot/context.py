@@ -1,0 +1,61 @@
+"""Which partnership a Slack request is about.
+
+A channel linked to a partnership settles it; otherwise (a DM, the App Home, an unlinked
+channel) the person's own partnership is used, and when that is ambiguous the bot asks.
+"""
+from dataclasses import dataclass
+
+from backend import partnerships, people
+from backend.actors import Actor
+from backend.errors import NotFound
+from backend.settings import Settings
+
+
+class NeedsPartnership(Exception):
+    """The request could be about several partnerships: the person must pick one."""
+
+    def __init__(self, choices: list[tuple[int, str]]):
+        super().__init__("which partnership?")
+        self.choices = choices
+
+
+def actor_for(user_id: str, user_name: str, settings: Settings) -> Actor:
+    return Actor(id=user_id, name=user_name or user_id,
+                 superadmin=user_id in settings.admin_slack_ids)
+
+
+def partnership_for(user_id: str, channel_id: str | None, forced: int | None = None) -> int:
+    if forced:
+        return forced
+    if channel_id:
+        linked = partnerships.partnership_for_channel(channel_id)
+        if linked:
+            return linked
+    mine = people.partnerships_of(user_id)
+    if len(mine) == 1:
+        return mine[0]
+    every = partnerships.list_partnerships()
+    if not every:
+        raise NotFound("No partnership has been set up yet: an admin can add one with "
+                       "`crg partnership add NAME --channel CHANNEL_ID`.")
+    if len(every) == 1:
+        return every[0].id
+    names = {p.id: p.name for p in every}
+    raise NeedsPartnership([(pid, names[pid]) for pid in mine] if mine
+                           else [(p.id, p.name) for p in every])
+
+
+@dataclass
+class SlackRequest:
+    """What every command handler needs to know about the request it answers."""
+
+    actor: Actor
+    channel_id: str | None
+    trigger_id: str | None
+    client: object
+    settings: Settings
+    forced_partnership: int | None = None
+
+    @property
+    def partnership_id(self) -> int:
+        return partnership_for(self.actor.id, self.channel_id, self.forced_partnership)

@@ -1,0 +1,30 @@
+"""Mounting the bolt app on the Flask backend at POST /slack/events."""
+from flask import Flask, jsonify, request
+
+from backend.settings import Settings
+
+SLACK_PATH = "/slack/events"
+
+
+def register_slack(flask_app: Flask, settings: Settings, client=None) -> None:
+    """Serve Slack's requests; without the two Slack secrets, say which are missing (503)."""
+    if not settings.slack_configured:
+        missing = [name for name, value in (("SLACK_SIGNING_SECRET", settings.slack_signing_secret),
+                                            ("SLACK_BOT_TOKEN", settings.slack_bot_token)) if not value]
+
+        @flask_app.post(SLACK_PATH)
+        def slack_not_configured():
+            return jsonify(error=f"Slack is not set up here: set {' and '.join(missing)} "
+                                 "(see docs/slack-app-setup.md)."), 503
+        return
+
+    from slack_bolt.adapter.flask import SlackRequestHandler
+
+    from bot.app import create_bolt_app
+
+    handler = SlackRequestHandler(create_bolt_app(settings, client))
+    flask_app.extensions["crg_bolt"] = handler.app
+
+    @flask_app.post(SLACK_PATH)
+    def slack_events():
+        return handler.handle(request)

@@ -1,0 +1,71 @@
+"""Decision buttons under proposal posts, and the small forms some of them open."""
+import json
+import re
+
+from backend import decisions, proposals
+from backend.errors import DomainError
+from backend.money import parse_amount
+from bot.announce import after_decision, tell
+from bot.background import later
+from bot.context import actor_for
+from bot.decision_ui import FORM_CALLBACK, FORMS, form, read_form
+from bot.text import escape
+
+
+def record(actor, action: str, proposal_id: int, expected: str, answers: dict):
+    """One decision through the matching service; the services check roles and states."""
+    if action == "approve":
+        amount = parse_amount(answers["amount"]) if answers.get("amount") else None
+        return decisions.approve(actor, proposal_id, amount_pence=amount, expected_status=expected,
+                                 reference_text=answers.get("reference", ""))
+    if action == "vary":
+        return decisions.vary(actor, proposal_id, parse_amount(answers.get("amount")),
+                              answers.get("consent", ""))
+    if action == "cancel":
+        return decisions.cancel(actor, proposal_id, answers.get("consent", ""))
+    return decisions.decide(actor, proposal_id, action, reason=answers.get("reason", ""),
+                            expected_status=expected, on=answers.get("on"))
+
+
+def _where(body: dict) -> tuple[str, str]:
+    container = body.get("container") or {}
+    return (container.get("channel_id") or (body.get("channel") or {}).get("id") or "",
+            container.get("message_ts") or "")
+
+
+def register(app, settings) -> None:
+    @app.action(re.compile(r"^decide_[a-z_]+$"))
+    def on_decision_button(ack, body, action, client):
+        ack()
+        user = body["user"]
+        actor = actor_for(user["id"], user.get("username") or user.get("name", ""), settings)
+        name = action["action_id"][len("decide_"):]
+        choice = json.loads(action.get("value") or "{}")
+        channel, ts = _where(body)
+        try:
+            if name in FORMS:
+                found = proposals.get(int(choice["p"]))
+                client.views_open(trigger_id=body["trigger_id"], view=form(name, found, channel, ts))
+                return
+            outcome = record(actor, name, int(choice["p"]), choice.get("s"), {})
+        except DomainError as refusal:
+            later(tell, client, actor.id, channel, escape(refusal.message))
+            return
+        later(after_decision, client, outcome, name, actor.id, channel)
+
+    @app.view(FORM_CALLBACK)
+    def on_decision_form(ack, body, view, client):
+        meta = json.loads(view["private_metadata"])
+        user = body["user"]
+        actor = actor_for(user["id"], user.get("username") or user.get("name", ""), settings)
+        answers = read_form(view["state"]["values"])
+        try:
+            outcome = record(actor, meta["a"], int(meta["p"]), meta.get("s"), answers)
+        except DomainError as refusal:
+            blocks = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"] \
+                or list(view["state"]["values"])
+            field = refusal.field if refusal.field in blocks else blocks[0]
+            ack(response_action="errors", errors={field: refusal.message})
+            return
+        ack()
+        later(after_decision, client, outcome, meta["a"], actor.id, meta.get("c") or None)

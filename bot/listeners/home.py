@@ -1,0 +1,48 @@
+"""The App Home tab: my proposals, my partnership's pots, what is due soon, and Propose."""
+import logging
+
+from backend import partnerships, people, proposals
+from backend.errors import NotFound
+from backend.pots import year_figures
+from bot.blocks import button, context, header, pots_blocks, proposal_line, section
+
+log = logging.getLogger("crg.bot.home")
+DUE_SOON_SOURCES = []  # functions (user_id, partnership_ids) -> list of mrkdwn lines
+
+
+def home_view(user_id: str) -> dict:
+    mine = people.partnerships_of(user_id)
+    names = {p.id: p.name for p in partnerships.list_partnerships()}
+    if not mine and len(names) == 1:
+        mine = list(names)
+    propose = [button("Propose a project" + (f" ({names[pid]})" if len(mine) > 1 else ""),
+                      f"home_propose_{pid}", str(pid), style="primary") for pid in mine[:5]]
+    if not propose:
+        propose = [button("Propose a project", "home_propose", "", style="primary")]
+    blocks = [header("CRG Tracker"),
+              section("Propose projects for the Crime Reduction Grant and follow them through "
+                      "the working group and the PCC. Type `/crg help` anywhere for commands."),
+              {"type": "actions", "elements": propose},
+              {"type": "divider"}, header("My proposals")]
+    own = proposals.list_for_person(user_id, limit=15)
+    blocks.append(section("\n".join(proposal_line(p) for p in own)[:2990]) if own
+                  else section("None yet."))
+    for pid in mine[:3]:
+        try:
+            blocks += [{"type": "divider"}] + pots_blocks(year_figures(partnerships.find_year(pid)))
+        except NotFound:
+            blocks.append(section(f"{names.get(pid, 'Your partnership')} has no financial year "
+                                  "open yet."))
+    due = [line for source in DUE_SOON_SOURCES for line in source(user_id, mine)]
+    blocks += [{"type": "divider"}, header("Due soon"),
+               section("\n".join(due[:15])[:2990] if due else "Nothing due in the next 14 days.")]
+    blocks.append(context("Amounts are shown to the penny; times in UK time."))
+    return {"type": "home", "blocks": blocks[:100]}
+
+
+def register(app, settings) -> None:
+    @app.event("app_home_opened")
+    def publish_home(event, client):
+        if event.get("tab", "home") != "home":
+            return
+        client.views_publish(user_id=event["user"], view=home_view(event["user"]))

@@ -1,0 +1,1 @@
+"""Modal views: how they are built from the domain, and how their submitted state is read back."""

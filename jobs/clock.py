@@ -1,0 +1,107 @@
+"""`crg clock`: the process that sends reminders. Never run inside a web worker.
+
+It is declared as its own process type (`clock: crg clock` in the Procfile): web workers are
+many and come and go, and a scheduler in each would send everything several times. Even so,
+nothing breaks if two clocks do run: every reminder is claimed under a unique key first (see
+`jobs.sweep`).
+
+The scheduler is APScheduler 3's BlockingScheduler with one cron job, a sweep every
+SWEEP_MINUTES minutes in the configured TIMEZONE, plus one sweep at start so that what was
+missed while the clock was down goes out at once (or at the next send time). A sweep works
+out what is due from the database each time, so nothing is lost across restarts, and the
+wall-clock send time (09:00 London) is turned into UTC for each day separately, so the clock
+changes in March and October neither skip nor double a reminder.
+
+For tests only: CRG_FAKE_NOW (an ISO time, UTC unless it carries an offset) makes every sweep
+of this process believe it is that moment.
+"""
+import logging
+import os
+import signal
+from datetime import datetime, timezone
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from backend import clock
+from backend.logging_setup import request_context
+from backend.settings import Settings
+from bot.client import make_client
+from jobs.sweep import Owner, SweepResult, sweep
+from models import database
+
+log = logging.getLogger("crg.clock")
+
+SWEEP_MINUTES = 5
+FAKE_NOW_VARIABLE = "CRG_FAKE_NOW"
+
+
+_process: dict = {}  # settings, client and owner of this clock process, set by `run`
+
+
+def sweep_trigger(timezone_name: str) -> CronTrigger:
+    """Every SWEEP_MINUTES minutes by the wall clock of TIMEZONE (tests walk it across the
+    clock changes: no gap, no repeat)."""
+    return CronTrigger(minute=f"*/{SWEEP_MINUTES}", timezone=timezone_name)
+
+
+def current_time() -> datetime:
+    """Now as naive UTC; CRG_FAKE_NOW overrides it (tests only)."""
+    fake = os.environ.get(FAKE_NOW_VARIABLE)
+    if not fake:
+        return clock.now()
+    moment = datetime.fromisoformat(fake.replace("Z", "+00:00"))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
+
+
+def sweep_job() -> SweepResult | None:
+    """The scheduled job (module level, as APScheduler recommends): one sweep, never raising."""
+    with request_context():
+        try:
+            database.connect(reuse_if_open=True)
+            now = current_time()
+            result = sweep(_process["client"], _process["settings"], now, _process["owner"])
+            log.info("sweep at=%s delivered=%s retry=%s problems=%s", now.isoformat(),
+                     result.delivered, result.retried, result.failed)
+            return result
+        except Exception:  # a bad sweep must not stop the clock; the next one starts afresh
+            log.exception("sweep failed")
+            return None
+        finally:
+            if not database.is_closed():
+                database.close()
+
+
+def start(settings: Settings) -> Owner:
+    _process["settings"] = settings
+    _process["client"] = make_client(settings)
+    _process["owner"] = owner = Owner().start()
+    return owner
+
+
+def run(settings: Settings, *, once: bool = False) -> SweepResult | None:
+    owner = start(settings)
+    try:
+        if once:
+            return sweep_job()
+        scheduler = BlockingScheduler(timezone=settings.timezone)
+        scheduler.add_job(sweep_job, sweep_trigger(settings.timezone), id="sweep",
+                          max_instances=1, coalesce=True, misfire_grace_time=60,
+                          next_run_time=datetime.now(clock.zone()))
+
+        def stop(signum, frame):
+            # wait=True: the sweep in hand (in the executor's thread) finishes first, so no
+            # message is left mid-send by a clean stop.
+            log.info("clock stopping (signal %s): finishing the sweep in hand", signum)
+            scheduler.shutdown(wait=True)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        print(f"Clock running: a sweep every {SWEEP_MINUTES} minutes ({settings.timezone}). "
+              "Stop it with Ctrl+C.", flush=True)
+        scheduler.start()
+        return None
+    finally:
+        owner.close()

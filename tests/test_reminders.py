@@ -1,0 +1,456 @@
+"""Reminders: what goes out when, to whom, exactly once, through the fake Slack Web API.
+
+Time is injected: every sweep is told its `now`, and the services run on the frozen clock. The
+sweeps run on both databases against a FakeSlackAPI over real HTTP.
+"""
+import json
+import threading
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from backend import clock, deadlines, decisions, partnerships, progress
+from backend.actors import Actor
+from backend.deadlines import ReminderConfig
+from backend.reminders import before_occasion
+from backend.settings import Settings
+from bot.client import make_client
+from jobs.clock import sweep_trigger
+from jobs.sweep import Owner, claim, resend, sweep
+from models import Member
+from models.deadlines import Reminder, ReminderMessage
+from tests.builders import ADMIN, approved, submit, to_opcc
+from tests.slack.fake_api import FakeSlackAPI
+
+WG = "C_WG"
+_names = iter(range(1, 10_000))
+
+
+def at(y, m, d, hh=9, mm=0) -> datetime:
+    """A London wall-clock time as the naive UTC the app uses."""
+    return clock.from_local(datetime(y, m, d, hh, mm))
+
+
+def texts(call) -> str:
+    """Everything a message says: its text and every text in its blocks."""
+    found = [call.args.get("text") or ""]
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "text" and isinstance(value, str):
+                    found.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(call.arg("blocks"))
+    return "\n".join(found)
+
+
+class Clockwork:
+    """Sweeps at chosen moments, remembering which sweep sent what."""
+
+    def __init__(self, fake: FakeSlackAPI, settings: Settings):
+        self.fake, self.settings = fake, settings
+        self.client = make_client(settings, max_retries=2)
+        self.owner = Owner().start()
+        self.sent: list[tuple[datetime, object]] = []
+
+    def at(self, now: datetime):
+        before = len(self.fake.calls)
+        result = sweep(self.client, self.settings, now, self.owner)
+        new = [c for c in self.fake.calls[before:] if c.method == "chat.postMessage"]
+        self.sent.extend((now, c) for c in new)
+        return new, result
+
+    def days(self, first: date, last: date, times=("08:55", "09:00", "09:05", "12:00", "19:55",
+                                                   "20:05")):
+        day = first
+        while day <= last:
+            for t in times:
+                hour, minute = map(int, t.split(":"))
+                self.at(at(day.year, day.month, day.day, hour, minute))
+            day += timedelta(days=1)
+
+    def every(self, start: datetime, end: datetime, step=timedelta(minutes=15)):
+        now = start
+        while now <= end:
+            self.at(now)
+            now += step
+
+    def to(self, recipient: str, containing: str = "") -> list[tuple[datetime, object]]:
+        return [(now, c) for now, c in self.sent
+                if c.args["channel"] == recipient and containing in texts(c)]
+
+
+@pytest.fixture
+def fake():
+    with FakeSlackAPI() as api:
+        yield api
+
+
+@pytest.fixture
+def clockwork(db, fake, frozen_now):
+    settings = Settings(slack_bot_token="xoxb-test", slack_api_url=fake.base_url,
+                        admin_slack_ids=("U_ADMIN",))
+    work = Clockwork(fake, settings)
+    yield work
+    work.owner.close()
+    assert fake.violations == []
+
+
+def quiet_year(label="2024/25", channels=(WG,), digest=False, **settings):
+    """A partnership with an empty deadline template, so only a test's own deadlines exist."""
+    name = f"Reminder CSP {next(_names)}"
+    partnerships.add_partnership(ADMIN, name, list(channels))
+    deadlines.set_template(ADMIN, name, [])
+    deadlines.update_settings(ADMIN, name, digest_weekday=None if digest else "none", **settings)
+    return partnerships.open_year(ADMIN, name, label, 4_500_100)
+
+
+def add(year, title, due: datetime, kind="other", **kw):
+    return deadlines.add(ADMIN, year.partnership_id, kind, title, due, **kw)
+
+
+# --------------------------------------------------------------------------- when
+
+
+def test_each_offset_goes_out_once_at_nine_on_its_day(clockwork, frozen_now):
+    frozen_now(datetime(2024, 5, 20, 12, 0))
+    year = quiet_year()
+    add(year, "Feedback on the plan", datetime(2024, 6, 19, 17, 0))  # a Wednesday
+    clockwork.days(date(2024, 5, 30), date(2024, 6, 21))
+    sent = clockwork.to(WG, "Feedback on the plan")
+    assert [now for now, _ in sent] == [at(2024, 6, 5), at(2024, 6, 12), at(2024, 6, 18),
+                                        at(2024, 6, 19)]
+    assert ["in 14 days", "in 7 days", "tomorrow", "today"] == [
+        next(w for w in ("in 14 days", "in 7 days", "tomorrow", "today") if w in texts(c))
+        for _, c in sent]
+    assert len(clockwork.sent) == 4 and Reminder.select().count() == 4
+
+
+def test_weekends_and_bank_holidays_bring_a_reminder_forward(clockwork, frozen_now):
+    frozen_now(datetime(2024, 5, 10, 12, 0))
+    year = quiet_year(offsets="7,1,0")
+    add(year, "After the bank holiday", datetime(2024, 5, 28, 12, 0))  # Mon 27 May is one
+    add(year, "On a Saturday", datetime(2024, 6, 8, 12, 0))
+    clockwork.days(date(2024, 5, 20), date(2024, 6, 10))
+    assert [now for now, _ in clockwork.to(WG, "After the bank holiday")] == [
+        at(2024, 5, 21), at(2024, 5, 24), at(2024, 5, 28)]
+    # The day before and the day itself both fall back to Friday: one reminder, not two.
+    saturday = clockwork.to(WG, "On a Saturday")
+    assert [now for now, _ in saturday] == [at(2024, 5, 31), at(2024, 6, 7)]
+    assert "tomorrow" in texts(saturday[-1][1])
+
+
+def test_the_clock_changes_neither_skip_nor_double_a_reminder(clockwork, frozen_now):
+    frozen_now(datetime(2025, 3, 1, 12, 0))
+    year = quiet_year(label="2024/25", offsets="1,0")
+    partnerships.open_year(ADMIN, year.partnership, "2025/26", 3_000_000)
+    add(year, "Sunday of the March change", datetime(2025, 3, 30, 12, 0))
+    add(year, "Monday after the March change", datetime(2025, 3, 31, 12, 0))
+    add(year, "Monday after the October change", datetime(2025, 10, 27, 12, 0))
+    clockwork.every(datetime(2025, 3, 27, 0, 0), datetime(2025, 4, 1, 12, 0))
+    clockwork.every(datetime(2025, 10, 23, 0, 0), datetime(2025, 10, 28, 12, 0))
+    # 09:00 London is 09:00 UTC in winter and 08:00 UTC in summer.
+    assert [now for now, _ in clockwork.to(WG, "Sunday of the March change")] == [
+        datetime(2025, 3, 28, 9, 0)]
+    assert [now for now, _ in clockwork.to(WG, "Monday after the March change")] == [
+        datetime(2025, 3, 28, 9, 0), datetime(2025, 3, 31, 8, 0)]
+    assert [now for now, _ in clockwork.to(WG, "Monday after the October change")] == [
+        datetime(2025, 10, 24, 8, 0), datetime(2025, 10, 27, 9, 0)]
+    assert len(clockwork.sent) == 4  # the Friday one carried both March deadlines
+
+
+@pytest.mark.parametrize("first, last", [(datetime(2025, 3, 28), datetime(2025, 4, 1)),
+                                         (datetime(2025, 10, 24), datetime(2025, 10, 28))])
+def test_the_sweep_trigger_fires_every_five_minutes_across_a_change(first, last):
+    """As the scheduler walks it: each fire time from the previous one, until past `last`."""
+    zone = clock.zone()
+    trigger = sweep_trigger("Europe/London")
+    fired, previous = [], None
+    now = first.replace(tzinfo=zone)
+    while now < last.replace(tzinfo=zone) and len(fired) < 2000:
+        fire = trigger.get_next_fire_time(previous, now)
+        fired.append(fire)
+        # One second later, as an instant: aware arithmetic would drop the fold of the repeated hour.
+        previous, now = fire, (fire.astimezone(timezone.utc) + timedelta(seconds=1)).astimezone(zone)
+    instants = [f.timestamp() for f in fired]
+    assert len(fired) < 2000, "the trigger went back in time"
+    assert {b - a for a, b in zip(instants, instants[1:])} == {300.0}  # no gap, no repeat
+    nine = {f.astimezone(zone).date() for f in fired if (f.astimezone(zone).hour,
+                                                         f.astimezone(zone).minute) == (9, 0)}
+    assert nine == {(first + timedelta(days=n)).date() for n in range((last - first).days)}
+
+
+def test_slots_are_computed_in_local_time():
+    cfg = ReminderConfig(offsets=(1,))
+    due = at(2025, 3, 31, 12, 0)
+    assert before_occasion(cfg, due, datetime(2025, 1, 1), datetime(2025, 3, 28, 8, 59)) is None
+    occasion, slot = before_occasion(cfg, due, datetime(2025, 1, 1), datetime(2025, 3, 28, 9, 0))
+    assert occasion == "before:1@2025-03-31" and slot == datetime(2025, 3, 28, 9, 0)
+
+
+# --------------------------------------------------------------------------- downtime
+
+
+def test_after_downtime_missed_reminders_go_once_late_and_collapsed(clockwork, frozen_now):
+    frozen_now(datetime(2024, 6, 1, 12, 0))
+    year = quiet_year()
+    add(year, "Alpha", datetime(2024, 6, 12, 17, 0), people=["U_NAMED"])
+    add(year, "Beta", datetime(2024, 6, 13, 17, 0), people=["U_NAMED"])
+    # The clock was down from before 5 June until 10:30 on 11 June.
+    sent, _ = clockwork.at(at(2024, 6, 11, 10, 30))
+    assert sorted(c.args["channel"] for c in sent) == [WG, "U_NAMED"]  # one message each
+    for call in sent:
+        said = texts(call)
+        assert "Alpha" in said and "Beta" in said and "Sent late" in said
+    assert {(r.occasion, r.late) for r in Reminder.select()} == {
+        ("before:1@2024-06-12", True), ("before:7@2024-06-13", True)}
+    assert clockwork.at(at(2024, 6, 11, 10, 35))[0] == []
+    sent, _ = clockwork.at(at(2024, 6, 12, 9, 0))  # back on time: on the day, and the day before
+    assert len(sent) == 2 and all("Sent late" not in texts(c) for c in sent)
+    assert "Alpha" in texts(sent[0]) and "Beta" in texts(sent[0])
+
+
+def test_a_restart_at_night_waits_for_the_morning(clockwork, frozen_now):
+    frozen_now(datetime(2024, 6, 1, 12, 0))
+    year = quiet_year()
+    add(year, "Gamma", datetime(2024, 6, 12, 17, 0))
+    assert clockwork.at(at(2024, 6, 11, 22, 0))[0] == []
+    assert clockwork.at(at(2024, 6, 12, 6, 0))[0] == []
+    sent, _ = clockwork.at(at(2024, 6, 12, 9, 0))
+    assert len(sent) == 1 and "today" in texts(sent[0]) and "Sent late" not in texts(sent[0])
+
+
+# --------------------------------------------------------------------------- who
+
+
+def _supported(year, who):
+    pid = submit(year, who=Actor(who))
+    decisions.decide(ADMIN, pid, "shortlist")
+    decisions.decide(ADMIN, pid, "support")
+    return pid
+
+
+def test_the_people_who_owe_something_get_a_dm(clockwork, frozen_now):
+    frozen_now(datetime(2024, 5, 1, 9, 0))
+    year = quiet_year()
+    _supported(year, "U_SUP")
+    to_opcc(submit(year, who=Actor("U_OPCC")))
+    lead1 = approved(year, who=Actor("U_LEAD1"), title="Night safety walks")
+    lead2 = approved(year, who=Actor("U_LEAD2"), title="Bystander training")
+    add(year, "Business cases due", datetime(2024, 6, 12, 17, 0), kind="business_cases_due")
+    add(year, "Q1 progress reports", datetime(2024, 7, 15, 17, 0), kind="progress_reports_due")
+    frozen_now(datetime(2024, 6, 20, 12, 0))
+    progress.record(Actor("U_LEAD1"), lead1, narrative="Two walks done", rag="green")
+
+    sent, _ = clockwork.at(at(2024, 6, 5))
+    assert sorted(c.args["channel"] for c in sent) == [WG, "U_SUP"]  # the OPCC has the other
+    assert "the business case for" in texts(next(c for c in sent if c.args["channel"] == "U_SUP"))
+
+    sent, _ = clockwork.at(at(2024, 7, 8))
+    assert sorted(c.args["channel"] for c in sent) == [WG, "U_LEAD2"]  # lead 1 has reported
+    dm = next(c for c in sent if c.args["channel"] == "U_LEAD2")
+    assert "Bystander training" in texts(dm)
+    buttons = [e for b in dm.arg("blocks") if b["type"] == "actions" for e in b["elements"]]
+    assert [(b["action_id"], b["value"]) for b in buttons] == [("progress_open", str(lead2))]
+
+
+def test_overdue_gets_one_nudge_then_the_weekly_digest_with_the_pots(clockwork, frozen_now):
+    frozen_now(datetime(2024, 5, 1, 9, 0))
+    year = quiet_year(digest=True)
+    pid = _supported(year, "U_SUP")
+    add(year, "Business cases due", datetime(2024, 6, 12, 17, 0), kind="business_cases_due")
+    clockwork.days(date(2024, 6, 10), date(2024, 6, 21))
+    nudges = [(now, c) for now, c in clockwork.to("U_SUP") if "overdue" in texts(c)]
+    assert [now for now, _ in nudges] == [at(2024, 6, 13)]
+    assert not [c for _, c in clockwork.to(WG) if "is now overdue" in texts(c)]
+    digests = [(now, c) for now, c in clockwork.to(WG, "Weekly digest")]
+    assert [now for now, _ in digests] == [at(2024, 6, 10), at(2024, 6, 17)]
+    assert "Nothing is overdue" in texts(digests[0][1])
+    said = texts(digests[1][1])
+    assert "CRG-2024/25-001" in said and "U_SUP" in said and "£30,000" in said
+    to_opcc_pid = decisions.decide(ADMIN, pid, "submit_to_opcc")
+    assert to_opcc_pid
+    sent, _ = clockwork.at(at(2024, 6, 24))
+    assert "Nothing is overdue" in texts(sent[0])
+
+
+# --------------------------------------------------------------------------- what
+
+
+def test_typed_text_is_escaped(clockwork, frozen_now):
+    frozen_now(datetime(2024, 5, 1, 9, 0))
+    year = quiet_year()
+    pid = approved(year, who=Actor("U_LEAD"), title="<!everyone> free & easy")
+    add(year, "<!channel> pay day @here <@U123>", datetime(2024, 6, 12, 17, 0),
+        kind="spend_deadline")
+    sent, _ = clockwork.at(at(2024, 6, 5))
+    assert {c.args["channel"] for c in sent} == {WG, "U_LEAD"}
+    for call in sent:
+        raw = json.dumps(call.arg("blocks"), ensure_ascii=False) + call.args["text"]
+        assert "<!channel>" not in raw and "<!everyone>" not in raw and "<@U123>" not in raw
+        assert "&lt;!channel&gt; pay day @\u200dhere &lt;@U123&gt;" in raw
+    assert str(pid) and "&lt;!everyone&gt; free &amp; easy" in texts(
+        next(c for c in sent if c.args["channel"] == "U_LEAD"))
+
+
+def test_cancelled_deadlines_fall_silent_and_moved_ones_start_again(clockwork, frozen_now):
+    frozen_now(datetime(2024, 5, 20, 12, 0))
+    year = quiet_year()
+    dropped = add(year, "Dropped", datetime(2024, 6, 19, 17, 0))
+    moved = add(year, "Moved", datetime(2024, 6, 19, 17, 0))
+    clockwork.days(date(2024, 6, 12), date(2024, 6, 12), times=("09:00",))
+    frozen_now(datetime(2024, 6, 12, 12, 0))
+    deadlines.cancel(ADMIN, dropped.id)
+    deadlines.move(ADMIN, moved.id, datetime(2024, 6, 26, 17, 0))
+    clockwork.days(date(2024, 6, 13), date(2024, 6, 27), times=("09:00",))
+    assert [now for now, _ in clockwork.to(WG, "Dropped")] == [at(2024, 6, 12)]
+    assert [now for now, _ in clockwork.to(WG, "Moved")] == [
+        at(2024, 6, 12), at(2024, 6, 19), at(2024, 6, 25), at(2024, 6, 26)]
+
+
+# --------------------------------------------------------------------------- Slack failing
+
+
+def test_429_and_5xx_are_retried_and_count_once(clockwork, frozen_now, fake):
+    frozen_now(datetime(2024, 5, 20, 12, 0))
+    year = quiet_year()
+    add(year, "Retried", datetime(2024, 6, 19, 17, 0))
+    fake.rate_limit("chat.postMessage", retry_after=0)
+    fake.server_error("chat.postMessage", 503)
+    clockwork.at(at(2024, 6, 12))
+    answers = [c.answered for c in fake.calls_to("chat.postMessage")]
+    assert answers == ["429", "503", "ok"]
+    assert [m.state for m in ReminderMessage.select()] == ["delivered"]
+    assert clockwork.at(at(2024, 6, 12, 9, 5))[0] == []
+
+
+def test_slack_down_for_a_while_is_retried_at_the_next_sweep(clockwork, frozen_now, fake):
+    frozen_now(datetime(2024, 5, 20, 12, 0))
+    year = quiet_year()
+    add(year, "Later", datetime(2024, 6, 19, 17, 0))
+    fake.server_error("chat.postMessage", 503, times=3)  # more than the client's two retries
+    _, result = clockwork.at(at(2024, 6, 12))
+    assert result.retried == 1 and ReminderMessage.get().state == "retry"
+    sent, result = clockwork.at(at(2024, 6, 12, 9, 5))
+    assert len(sent) == 1 and result.delivered == 1 and ReminderMessage.get().state == "delivered"
+    assert len([c for c in fake.calls_to("chat.postMessage") if c.answered == "ok"]) == 1
+
+
+def test_a_permanent_failure_is_told_to_the_admins_once(clockwork, frozen_now, fake):
+    frozen_now(datetime(2024, 5, 20, 12, 0))
+    year = quiet_year()
+    Member.create(partnership=year.partnership_id, slack_user_id="U_TEAM", role="admin",
+                  granted_by="tests", granted_at=datetime(2024, 4, 1))
+    add(year, "Nowhere to go", datetime(2024, 6, 19, 17, 0))
+    fake.fail("chat.postMessage", "channel_not_found")
+    sent, _ = clockwork.at(at(2024, 6, 12))
+    alerts = [c for c in sent if c.args["channel"] in ("U_TEAM", "U_ADMIN")]
+    assert sorted(c.args["channel"] for c in alerts) == ["U_ADMIN", "U_TEAM"]
+    failed = ReminderMessage.get(ReminderMessage.purpose == "reminder")
+    assert failed.state == "failed" and failed.error == "channel_not_found"
+    for alert in alerts:
+        assert "channel_not_found" in texts(alert) and f"--resend {failed.id}" in texts(alert)
+    assert clockwork.at(at(2024, 6, 12, 9, 5))[0] == []  # neither resent nor told twice
+    resend(failed.id)
+    sent, _ = clockwork.at(at(2024, 6, 12, 9, 10))
+    assert [c.args["channel"] for c in sent] == [WG]
+
+
+def test_a_partnership_without_a_channel_is_reported(clockwork, frozen_now):
+    frozen_now(datetime(2024, 5, 20, 12, 0))
+    year = quiet_year(channels=())
+    add(year, "No channel", datetime(2024, 6, 19, 17, 0))
+    sent, _ = clockwork.at(at(2024, 6, 12))
+    assert [c.args["channel"] for c in sent] == ["U_ADMIN"]
+    assert "none is set" in texts(sent[0])
+
+
+# --------------------------------------------------------------------------- crashes and races
+
+
+def _claim_for_dead_clock(year, now, state):
+    dead = Owner(token=424242)  # never started: no process holds it
+    rows = [dict(key="d0:test:C_WG", deadline=None, occasion="test", slot_at=now, late=False)]
+    message = claim(year.partnership_id, WG, "reminder", rows, now, dead,
+                    lambda mine: ("Left behind", []))
+    if state == "sending":
+        ReminderMessage.update(state="sending").where(ReminderMessage.id == message.id).execute()
+    return message
+
+
+def test_a_claim_a_dead_clock_never_sent_is_sent_once(clockwork, frozen_now):
+    frozen_now(datetime(2024, 5, 20, 12, 0))
+    year = quiet_year()
+    message = _claim_for_dead_clock(year, at(2024, 6, 12, 8, 30), "claimed")
+    sent, _ = clockwork.at(at(2024, 6, 12, 9, 0))
+    assert [c.args["text"] for c in sent] == ["Left behind"]
+    assert ReminderMessage.get_by_id(message.id).state == "delivered"
+    assert clockwork.at(at(2024, 6, 12, 9, 5))[0] == []
+
+
+def test_a_message_a_dead_clock_was_sending_is_reported_not_repeated(clockwork, frozen_now):
+    frozen_now(datetime(2024, 5, 20, 12, 0))
+    year = quiet_year()
+    message = _claim_for_dead_clock(year, at(2024, 6, 12, 8, 30), "sending")
+    sent, _ = clockwork.at(at(2024, 6, 12, 9, 0))
+    assert [c.args["channel"] for c in sent] == ["U_ADMIN"]
+    assert "may or may not have arrived" in texts(sent[0])
+    assert ReminderMessage.get_by_id(message.id).state == "in_doubt"
+    assert clockwork.at(at(2024, 6, 12, 9, 5))[0] == []
+    resend(message.id)  # an admin checked: it never arrived
+    sent, _ = clockwork.at(at(2024, 6, 12, 9, 10))
+    assert [c.args["text"] for c in sent] == ["Left behind"]
+
+
+def test_a_live_clocks_claim_is_left_alone(clockwork, frozen_now):
+    frozen_now(datetime(2024, 5, 20, 12, 0))
+    year = quiet_year()
+    other = Owner().start()
+    try:
+        rows = [dict(key="d0:busy:C_WG", deadline=None, occasion="busy", slot_at=at(2024, 6, 12),
+                     late=False)]
+        message = claim(year.partnership_id, WG, "reminder", rows, at(2024, 6, 12, 8, 59), other,
+                        lambda mine: ("Busy elsewhere", []))
+        ReminderMessage.update(state="sending").where(ReminderMessage.id == message.id).execute()
+        assert clockwork.at(at(2024, 6, 12, 9, 0))[0] == []
+        assert ReminderMessage.get_by_id(message.id).state == "sending"
+    finally:
+        other.close()
+
+
+def test_two_sweeps_at_once_send_each_reminder_once(clockwork, frozen_now, fake):
+    frozen_now(datetime(2024, 5, 20, 12, 0))
+    years = [quiet_year(channels=(f"C_RACE{n}",)) for n in range(3)]
+    for n, year in enumerate(years):
+        for k in range(4):
+            add(year, f"Race {n}.{k}", datetime(2024, 6, 19, 17, 0), people=[f"U_R{n}{k}"])
+    second = Clockwork(fake, clockwork.settings)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def run(work):
+        try:
+            barrier.wait()
+            work.at(at(2024, 6, 12))
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+        finally:
+            from models import database
+
+            database.close()
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in (clockwork, second)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    second.owner.close()
+    assert errors == []
+    channels = [c.args["channel"] for c in fake.calls_to("chat.postMessage")]
+    assert len(channels) == len(set(channels)) == 3 + 12
+    assert Reminder.select().count() == 3 * 4 + 12  # a key per deadline and recipient
+    assert {m.state for m in ReminderMessage.select()} == {"delivered"}

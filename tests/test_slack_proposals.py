@@ -1,0 +1,140 @@
+"""Proposing through Slack, end to end: signed requests into the real app, the fake Web API out."""
+import json
+import time
+
+import pytest
+
+from models import AuditRecord, Proposal
+from tests.slack_flows import WG, form_values, opened_form, partnership, propose, submit_form
+
+
+def wait_posts(fake, count):
+    return fake.wait_for("chat.postMessage", count=count, timeout=10)
+
+
+def test_requests_that_slack_did_not_sign_are_refused(slack):
+    partnership()
+    for kw in ({"sign": False}, {"bad_signature": True},
+               {"timestamp": int(time.time()) - 6 * 60}):
+        assert slack.slack.command("propose", **kw).status_code == 401
+    assert slack.fake.calls == [] and Proposal.select().count() == 0
+
+
+def test_help_lists_every_subcommand(slack):
+    text = slack.slack.command("help").get_json()["text"]
+    for name in ("propose", "pots", "list", "show", "mine", "withdraw", "edit"):
+        assert f"/crg {name}" in text
+    reply = slack.slack.command("propse").get_json()
+    assert reply["response_type"] == "ephemeral" and "Did you mean `/crg propose`" in reply["text"]
+
+
+def test_propose_opens_the_form_with_the_years_priorities(slack):
+    partnership()
+    view = opened_form(slack)
+    blocks = {b.get("block_id"): b for b in view["blocks"]}
+    assert {"title", "lead_organisation", "contact", "description", "priorities", "amount", "pot",
+            "planned_start", "planned_end", "planned_spend_q1"} <= set(blocks)
+    options = [o["text"]["text"] for o in blocks["priorities"]["element"]["options"]]
+    assert "Domestic Abuse" in options and len(options) == 8
+    assert blocks["contact"]["element"]["initial_user"] == "U_ALICE"
+    assert "locked" in view["blocks"][0]["elements"][0]["text"]
+
+
+def test_a_submitted_proposal_is_saved_posted_and_confirmed(slack):
+    partnership()
+    propose(slack, title="Safer streets", amount="£2,500.50")
+    stored = Proposal.get()
+    assert (stored.amount_pence, stored.status, stored.number) == (250_050, "submitted", 1)
+    posts = wait_posts(slack.fake, 2)
+    channel_post = next(c for c in posts if c.args["channel"] == WG)
+    assert "CRG-2024/25-001" in channel_post.args["text"]
+    dm = next(c for c in posts if c.args["channel"] == "U_ALICE")
+    assert "saved as *CRG-2024/25-001*" in dm.args["text"]
+    deadline = time.time() + 5
+    while not Proposal.get().post_ts and time.time() < deadline:
+        time.sleep(0.05)
+    assert Proposal.get().post_channel.startswith("C_WG") or Proposal.get().post_channel == WG
+
+
+@pytest.mark.parametrize("values, block, words", [
+    ({"title": " ", "amount": "5e3"}, "title", "Give the project a title"),
+    ({"amount": "5e3"}, "amount", "39661"),
+    ({"amount": "7,000"}, "amount", "upfront pot has £6,000 available"),
+    ({"pot": "tactical"}, "pot", "tactical pot for 2024/25 opens once"),
+    ({"priorities": ()}, "priorities", "at least one"),
+])
+def test_bad_forms_are_answered_inline_and_save_nothing(slack, values, block, words):
+    partnership()
+    view = opened_form(slack)
+    response = submit_form(slack, view, form_values(**values))
+    body = response.get_json()
+    assert response.status_code == 200 and body["response_action"] == "errors"
+    assert words in body["errors"][block]
+    assert Proposal.select().count() == 0
+    assert AuditRecord.select().where(AuditRecord.entity == "proposal").count() == 0
+
+
+def test_cutoff_passed_is_refused_against_the_pot(slack):
+    from datetime import datetime
+
+    from backend.ledger import year_transaction
+
+    year = partnership()
+    with year_transaction(year.id) as y:
+        y.upfront_cutoff_at = datetime(2020, 1, 1)
+        y.save()
+    body = submit_form(slack, opened_form(slack), form_values()).get_json()
+    assert "cut-off" in body["errors"]["pot"]
+
+
+def test_retries_and_double_clicks_make_one_proposal(slack):
+    partnership()
+    view = opened_form(slack)
+    values = form_values()
+    for retry in (None, 1, 2, 3):
+        response = submit_form(slack, view, values, view_id="V_SAME", retry_num=retry)
+        assert response.status_code == 200
+    assert Proposal.select().count() == 1
+    wait_posts(slack.fake, 2)
+    time.sleep(0.3)
+    assert len([c for c in slack.fake.calls_to("chat.postMessage") if c.args["channel"] == WG]) == 1
+
+
+def test_titles_cannot_ping_the_channel_or_forge_mentions(slack):
+    partnership()
+    propose(slack, title="<!channel> free money @here <@U999|admin>")
+    posts = wait_posts(slack.fake, 2)
+    parsed = []  # what Slack parses for mentions: top-level text and mrkdwn objects
+
+    def collect(node):
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn":
+                parsed.append(node["text"])
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    for call in posts:
+        parsed.append(call.args["text"])
+        collect(call.args.get("blocks"))
+    raw = " ".join(parsed)
+    assert "free money" in raw
+    assert "<!channel>" not in raw and "<@U999" not in raw and "@here" not in raw
+    assert Proposal.get().title == "<!channel> free money @here <@U999|admin>"
+
+
+def test_no_working_group_channel_is_explained_to_the_proposer(slack):
+    partnership(channel=None)
+    propose(slack, channel_id="D_ALICE")
+    dm = wait_posts(slack.fake, 1)[0]
+    assert dm.args["channel"] == "U_ALICE" and "no working-group channel" in dm.args["text"]
+
+
+def test_bot_not_in_channel_is_explained_and_the_proposal_kept(slack):
+    partnership()
+    slack.fake.fail("chat.postMessage", "not_in_channel")
+    propose(slack)
+    dm = next(c for c in wait_posts(slack.fake, 2) if c.args["channel"] == "U_ALICE")
+    assert "/invite" in dm.args["text"] and Proposal.select().count() == 1
