@@ -208,7 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
 # Other areas add their own subcommands: each module has `register(subparsers)` and sets
 # `func(args, settings)` (and `needs_schema=True` where the database must be current).
 COMMAND_MODULES: tuple[str, ...] = ("backend.backup_commands", "bot.socket_mode",
-                                    "jobs.commands", "backend.exports.commands")
+                                    "jobs.commands", "backend.exports.commands",
+                                    "backend.people_commands")
 
 
 def main(argv=None) -> int:

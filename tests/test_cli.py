@@ -67,3 +67,13 @@ def test_serve_refuses_an_outdated_schema(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert "Run `crg db upgrade` first" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_roles_from_the_command_line(crg):
+    crg("partnership", "add", "Role CSP")
+    assert "U0CHAIR01 is now a working-group or CSP chair in Role CSP (was a partner)" in crg(
+        "role", "Role CSP", "U0CHAIR01", "chair")
+    assert "U0CHAIR01  chair" in crg("role", "Role CSP")
+    assert "not a role" in crg("role", "Role CSP", "U0CHAIR01", "boss", ok=False)
+    assert "is not a Slack user" in crg("role", "Role CSP", "bob", "chair", ok=False)
+    assert "was a working-group or CSP chair" in crg("role", "Role CSP", "U0CHAIR01", "partner")

@@ -1,12 +1,14 @@
 """Working-group and PCC decisions in chat, end to end through signed Slack requests."""
 import json
+import threading
 import time
 from datetime import timedelta
 
 from backend import clock
 from backend.pots import year_figures
 from models import AuditRecord, FinancialYear, Member, Proposal
-from tests.slack.requests import datepicker, plain_text
+from tests.conftest import SIGNING_SECRET
+from tests.slack.requests import SlackClient, datepicker, plain_text
 from tests.slack_flows import WG, partnership, propose
 
 ADMIN, CHAIR, PARTNER = "U_ADMIN", "U0CHAIR01", "U_ALICE"
@@ -234,3 +236,28 @@ def test_a_chair_is_warned_when_support_passes_what_the_pot_holds(slack):
     assert pots  # the summary text; the blocks carry the earmark
     blocks = json.dumps(slack.slack.command("pots").get_json()["blocks"], ensure_ascii=False)
     assert "earmarked £7,000" in blocks
+
+
+def test_two_chairs_clicking_at_once_on_the_same_proposal(slack):
+    partnership()
+    propose(slack)
+    post = wait(lambda: post_of(slack.fake, "CRG-2024/25-001"))
+    value = buttons_of(post)["decide_shortlist"]["value"]
+    barrier = threading.Barrier(2)
+
+    def chair(action_id, user):
+        own_client = SlackClient(slack.app.test_client(), SIGNING_SECRET, fake=slack.fake)
+        barrier.wait()
+        own_client.action(
+            action_id, value, user_id=user, channel_id=WG, message_ts="1.1")
+
+    threads = [threading.Thread(target=chair, args=("decide_shortlist", ADMIN)),
+               threading.Thread(target=chair, args=("decide_support", "U_ADMIN"))]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    decided = AuditRecord.select().where(AuditRecord.action.in_(
+        ["proposal.shortlist", "proposal.support"])).count()
+    assert decided == 1
+    loser = wait(lambda: [c for c in slack.fake.calls_to("chat.postEphemeral")
+                          if "already" in c.args["text"]])
+    assert "so it cannot be" in loser[0].args["text"]

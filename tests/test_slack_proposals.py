@@ -3,8 +3,10 @@ import json
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from models import AuditRecord, Proposal
+from models import AuditRecord, Partnership, Proposal
+from tests.slack.requests import datepicker
 from tests.slack_flows import WG, form_values, opened_form, partnership, propose, submit_form
 
 
@@ -138,3 +140,33 @@ def test_bot_not_in_channel_is_explained_and_the_proposal_kept(slack):
     propose(slack)
     dm = next(c for c in wait_posts(slack.fake, 2) if c.args["channel"] == "U_ALICE")
     assert "/invite" in dm.args["text"] and Proposal.select().count() == 1
+
+odd_text = st.one_of(st.text(max_size=40), st.sampled_from(
+    ["", " ", "5e3", "-10", "£", "1.234", "2,500", "£2,500.50", "9" * 30, "<!channel>", "@here",
+     "=HYPERLINK(\"x\")", "\u202e", "0", "0.00", "NaN"]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=odd_text, amount=odd_text, lead=odd_text, pot=st.sampled_from(["upfront", "tactical", "", "x"]),
+       priorities=st.lists(st.sampled_from(["Domestic Abuse", "Road Safety", "Knitting", ""]), max_size=3),
+       start=st.sampled_from([None, "2024-05-01", "2030-01-01", "2024-13-45", "yesterday"]),
+       q1=odd_text)
+def test_fuzzed_forms_are_answered_inline_and_save_only_good_ones(slack, title, amount, lead, pot,
+                                                                 priorities, start, q1):
+    if not Partnership.select().where(Partnership.name == "Northshire CSP").exists():
+        partnership()
+    view = {"callback_id": "proposal_submit",
+            "private_metadata": json.dumps({"year_id": Partnership.get().years[0].id,
+                                            "channel": WG, "proposal_id": None})}
+    values = form_values(title=title, amount=amount, lead=lead, pot=pot, priorities=priorities, q1=q1)
+    values["planned_start"] = {"value": datepicker(start)}
+    before = Proposal.select().count()
+    response = submit_form(slack, view, values)
+    assert response.status_code == 200
+    if response.get_data():
+        body = response.get_json()
+        assert body["response_action"] == "errors", body
+        assert all(isinstance(m, str) and m.strip() for m in body["errors"].values())
+        assert Proposal.select().count() == before
+    else:
+        assert Proposal.select().count() == before + 1

@@ -1,13 +1,13 @@
 """The App Home tab: my proposals, my partnership's pots, what is due soon, and Propose."""
 import logging
 
-from backend import partnerships, people, proposals
+from backend import deadlines, partnerships, people, proposals
 from backend.errors import NotFound
 from backend.pots import year_figures
 from bot.blocks import button, context, header, pots_blocks, proposal_line, section
+from bot.commands.deadlines import deadline_line
 
 log = logging.getLogger("crg.bot.home")
-DUE_SOON_SOURCES = []  # functions (user_id, partnership_ids) -> list of mrkdwn lines
 
 
 def home_view(user_id: str) -> dict:
@@ -33,7 +33,7 @@ def home_view(user_id: str) -> dict:
         except NotFound:
             blocks.append(section(f"{names.get(pid, 'Your partnership')} has no financial year "
                                   "open yet."))
-    due = [line for source in DUE_SOON_SOURCES for line in source(user_id, mine)]
+    due = [deadline_line(d) for pid in mine[:3] for d in deadlines.upcoming(pid, days=14)]
     blocks += [{"type": "divider"}, header("Due soon"),
                section("\n".join(due[:15])[:2990] if due else "Nothing due in the next 14 days.")]
     blocks.append(context("Amounts are shown to the penny; times in UK time."))

@@ -29,8 +29,8 @@ def register(app, settings) -> None:
     @app.view(proposal_form.SUBMIT_CALLBACK)
     def submit(ack, body, view, client):
         actor = actor_for(body["user"]["id"], body["user"].get("name", ""), settings)
-        meta, draft = _draft(body, view, client)
         try:
+            meta, draft = _draft(body, view, client)
             # The view id is the submission's identity: Slack's retries and a double click on
             # Submit carry the same one, and find the proposal already made.
             saved, created = proposals.submit(actor, meta["year_id"], draft,
@@ -45,8 +45,8 @@ def register(app, settings) -> None:
     @app.view(proposal_form.EDIT_CALLBACK)
     def edit(ack, body, view, client):
         actor = actor_for(body["user"]["id"], body["user"].get("name", ""), settings)
-        meta, draft = _draft(body, view, client)
         try:
+            meta, draft = _draft(body, view, client)
             changed = proposals.edit(actor, meta["proposal_id"], draft)
         except DomainError as refusal:
             ack(response_action="errors", errors=_errors(refusal))

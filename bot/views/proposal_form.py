@@ -5,6 +5,7 @@ service's per-field refusals land against the right input (`response_action: err
 import json
 from datetime import date
 
+from backend.errors import InvalidInput
 from backend.money import format_pence
 from backend.partnerships import YearInfo
 from backend.pots import PotState
@@ -130,7 +131,10 @@ def read(values: dict, contact_name: str) -> Draft:
 
     def day(block):
         raw = value(block).get("selected_date")
-        return date.fromisoformat(raw) if raw else None
+        try:
+            return date.fromisoformat(raw) if raw else None
+        except (TypeError, ValueError):  # Slack's datepicker never sends this; a forged form might
+            raise InvalidInput("Pick the date from the calendar.", field=block)
 
     priorities = tuple(o.get("value") or "" for o in value("priorities").get("selected_options") or [])
     return Draft(

@@ -1,0 +1,43 @@
+"""The deadline forms: adding one, and moving one to a new date and time."""
+import json
+
+from backend import deadlines
+from backend.errors import DomainError
+from bot.announce import tell
+from bot.background import later
+from bot.commands.deadlines import ADD_CALLBACK, MOVE_CALLBACK, deadline_line, read_when
+from bot.context import actor_for
+
+
+def _errors(refusal: DomainError) -> dict[str, str]:
+    block = refusal.field if refusal.field in ("kind", "title", "date", "time") else "date"
+    return {block: refusal.message}
+
+
+def register(app, settings) -> None:
+    @app.view(ADD_CALLBACK)
+    def add(ack, body, view, client):
+        actor = actor_for(body["user"]["id"], body["user"].get("name", ""), settings)
+        values = view["state"]["values"]
+        meta = json.loads(view["private_metadata"])
+        kind = ((values.get("kind") or {}).get("value", {}).get("selected_option") or {}).get("value", "")
+        title = (values.get("title") or {}).get("value", {}).get("value") or ""
+        try:
+            made = deadlines.add(actor, meta["p"], kind, title, read_when(values))
+        except DomainError as refusal:
+            ack(response_action="errors", errors=_errors(refusal))
+            return
+        ack()
+        later(tell, client, actor.id, None, f"Added {deadline_line(made)[2:]}.")
+
+    @app.view(MOVE_CALLBACK)
+    def move(ack, body, view, client):
+        actor = actor_for(body["user"]["id"], body["user"].get("name", ""), settings)
+        meta = json.loads(view["private_metadata"])
+        try:
+            moved = deadlines.move(actor, meta["d"], read_when(view["state"]["values"]))
+        except DomainError as refusal:
+            ack(response_action="errors", errors=_errors(refusal))
+            return
+        ack()
+        later(tell, client, actor.id, None, f"Moved: {deadline_line(moved)[2:]}.")
