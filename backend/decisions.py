@@ -207,6 +207,25 @@ def close_upfront_round(actor: Actor, year_id: int) -> int:
         return ledger.roll_over(year, actor)
 
 
+def close_rounds_past_cutoff(actor: Actor, now=None) -> list[tuple[int, int]]:
+    """Roll over every year whose upfront cut-off has passed with nothing left to decide.
+
+    The last upfront decision may come before the cut-off (and so cannot close the round);
+    the clock calls this so the tactical pot still opens once the cut-off is behind us.
+    Returns (year id, amount rolled over) for each year it closed.
+    """
+    now = now or clock.now()
+    due = (FinancialYear.select(FinancialYear.id)
+           .where(FinancialYear.rolled_over_at.is_null() & FinancialYear.upfront_cutoff_at.is_null(False)
+                  & (FinancialYear.upfront_cutoff_at < now)))
+    closed = []
+    for candidate in due:
+        with year_transaction(candidate.id) as year:
+            if year.rolled_over_at is None and not _pending_upfront(year):
+                closed.append((year.id, ledger.roll_over(year, actor)))
+    return closed
+
+
 def after_final_decision(year: FinancialYear, proposal: Proposal, actor: Actor) -> int | None:
     """Roll the upfront money over when this decision was the last one the upfront round needed."""
     if (proposal.pot != "upfront" or proposal.status not in FINAL_STATUSES

@@ -27,6 +27,7 @@ from backend import clock
 from backend.logging_setup import request_context
 from backend.settings import Settings
 from bot.client import make_client
+from jobs.rounds import close_decided_rounds
 from jobs.sweep import Owner, SweepResult, sweep
 from models import database
 
@@ -62,6 +63,7 @@ def sweep_job() -> SweepResult | None:
         try:
             database.connect(reuse_if_open=True)
             now = current_time()
+            _close_rounds(now)
             result = sweep(_process["client"], _process["settings"], now, _process["owner"])
             log.info("sweep at=%s delivered=%s retry=%s problems=%s", now.isoformat(),
                      result.delivered, result.retried, result.failed)
@@ -72,6 +74,14 @@ def sweep_job() -> SweepResult | None:
         finally:
             if not database.is_closed():
                 database.close()
+
+
+def _close_rounds(now: datetime) -> None:
+    """Open tactical pots whose upfront cut-off has passed; a failure here must not stop the sweep."""
+    try:
+        close_decided_rounds(_process["client"], now)
+    except Exception:
+        log.exception("closing upfront rounds failed")
 
 
 def start(settings: Settings) -> Owner:

@@ -1,0 +1,53 @@
+"""Upfront rounds whose cut-off passes with nothing left to decide open the tactical pot."""
+from datetime import datetime
+
+from backend import decisions
+from backend.ledger import year_transaction
+from backend.pots import year_figures
+from backend.settings import Settings
+from bot.client import make_client
+from jobs.rounds import CLOCK, close_decided_rounds
+from models import FinancialYear
+from tests.builders import ADMIN, open_year, submit
+
+CUTOFF = datetime(2024, 5, 20, 16, 0)
+
+
+def with_cutoff(year):
+    with year_transaction(year.id) as y:
+        y.upfront_cutoff_at = CUTOFF
+        y.save()
+
+
+def tactical(year):
+    return year_figures(FinancialYear.get_by_id(year.id)).pots["tactical"]
+
+
+def test_the_round_closes_once_the_cutoff_has_passed(db, frozen_now):
+    year = open_year(900_000, name="Cutoff CSP")
+    with_cutoff(year)
+    decisions.decide(ADMIN, submit(year, "1,000"), "decline", reason="Out of scope")
+    assert tactical(year).locked  # decided, but before the cut-off
+    assert decisions.close_rounds_past_cutoff(CLOCK, datetime(2024, 5, 20, 15, 0)) == []
+    assert decisions.close_rounds_past_cutoff(CLOCK, datetime(2024, 5, 21, 9, 0)) == [(year.id, 600_000)]
+    assert not tactical(year).locked and tactical(year).allocated == 900_000
+    assert decisions.close_rounds_past_cutoff(CLOCK, datetime(2024, 5, 22, 9, 0)) == []
+
+
+def test_a_round_with_proposals_still_waiting_stays_open(db, frozen_now):
+    year = open_year(900_000, name="Waiting CSP")
+    with_cutoff(year)
+    submit(year, "1,000")
+    assert decisions.close_rounds_past_cutoff(CLOCK, datetime(2024, 6, 1)) == []
+    assert tactical(year).locked
+
+
+def test_the_clock_tells_the_working_group(db, frozen_now, fake_slack):
+    fake_slack.reset()
+    year = open_year(900_000, name="Told CSP", channels=["C0TOLD"])
+    with_cutoff(year)
+    client = make_client(Settings(slack_bot_token="xoxb-test", slack_api_url=fake_slack.base_url))
+    assert close_decided_rounds(client, datetime(2024, 5, 21, 9, 0)) == 1
+    posted = fake_slack.last("chat.postMessage")
+    assert posted.args["channel"] == "C0TOLD" and "£6,000" in posted.args["text"]
+    assert fake_slack.violations == []
