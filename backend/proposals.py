@@ -149,7 +149,8 @@ def _checked(draft: Draft, year: FinancialYear, actor: Actor) -> dict:
         amount = parse_amount(draft.amount, field="amount")
     except InvalidInput as refusal:
         errors["amount"] = refusal.message
-    known = [p.name for p in Priority.select().where(Priority.year == year).order_by(Priority.position)]
+    known = [name for (name,) in Priority.select(Priority.name).where(Priority.year == year)
+             .order_by(Priority.position).tuples()]
     chosen = [p for p in draft.priorities if p]
     unknown = [p for p in chosen if p not in known]
     if not chosen:
@@ -226,9 +227,10 @@ def submit(actor: Actor, year_id: int, draft: Draft,
     """
     with year_transaction(year_id) as year:
         if submission_key:
-            existing = Proposal.get_or_none(Proposal.submission_key == submission_key)
+            existing = (Proposal.select(Proposal.id)
+                        .where(Proposal.submission_key == submission_key).scalar())
             if existing:
-                return view(existing), False
+                return view(Proposal.get_by_id(existing)), False
         values = _checked(draft, year, actor)
         _pot_refusal(year, values["pot"], values["amount_pence"])
         number = (Proposal.select().where(Proposal.year == year).count()) + 1
