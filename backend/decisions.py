@@ -5,7 +5,7 @@ click, a Slack retry or a second chair deciding at the same moment finds the sta
 moved and is told who decided it and when, instead of deciding twice. Money moves only on the
 PCC's approval, a variation or a cancellation.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from backend import audit, clock, ledger, proposals

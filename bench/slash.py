@@ -20,7 +20,6 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import psycopg2  # noqa: E402
 
 from backend import clock  # noqa: E402
-from backend.actors import command_line  # noqa: E402
 from backend.database import connect_database, upgrade, write_transaction  # noqa: E402
 from backend.settings import Settings  # noqa: E402
 from backend.web import create_app  # noqa: E402

@@ -9,7 +9,7 @@ import logging
 import uuid
 
 from slack_bolt import BoltResponse
-from bot.client import SLACK_FAILURES, failure_reason
+from bot.client import SLACK_FAILURES
 
 from bot.text import escape
 

@@ -15,6 +15,7 @@ from backend.database import connect_database, upgrade
 from models import database
 from models.migrations import head_version
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ADMIN_URL = os.environ.get("CRG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_POSTGRES = os.environ.get("CRG_REQUIRE_POSTGRES") == "1"
 _pg_problem: list[str] = []
@@ -146,3 +147,20 @@ def slack(db_url, fake_slack):
                            fake_slack, settings)
     yield harness
     harness.no_violations()
+
+
+@pytest.fixture
+def crg(db_url):
+    """Run `crg ...` as a user does (a real process) against this test's database; returns its
+    output, or its one-sentence refusal with ok=False."""
+    import subprocess
+    import sys
+
+    def run(*args, ok=True):
+        env = {**os.environ, "DATABASE_URL": db_url}
+        done = subprocess.run([sys.executable, "-m", "backend.cli", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert "Traceback" not in done.stderr, done.stderr
+        assert (done.returncode == 0) == ok, (done.returncode, done.stdout, done.stderr)
+        return done.stdout if ok else done.stderr.strip()
+    return run

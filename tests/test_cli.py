@@ -6,20 +6,7 @@ import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-@pytest.fixture
-def crg(db_url):
-    """Run `crg ...` in a subprocess against this test's database."""
-    def run(*args, ok=True):
-        env = {**os.environ, "DATABASE_URL": db_url}
-        done = subprocess.run([sys.executable, "-m", "backend.cli", *args], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=60)
-        assert "Traceback" not in done.stderr, done.stderr
-        assert (done.returncode == 0) == ok, (done.returncode, done.stdout, done.stderr)
-        return done.stdout if ok else done.stderr.strip()
-    return run
+from tests.conftest import ROOT
 
 
 def test_set_up_a_partnership_and_see_its_pots(crg):

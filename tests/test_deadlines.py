@@ -1,8 +1,5 @@
 """Deadlines: who may change them, the year template, meetings, settings and working days."""
 import json
-import os
-import subprocess
-import sys
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -15,7 +12,6 @@ from backend.workdays import easter_sunday, england_and_wales, is_working_day
 from models import Member
 from tests.builders import ADMIN, open_year
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PARTNER = Actor("U_PARTNER", "Pat Partner")
 TEAM_ADMIN = Actor("U_TEAMADM", "Ann Admin")
 
@@ -181,15 +177,7 @@ def test_bank_holidays_of_england_and_wales():
     assert not is_working_day(date(2024, 6, 1))  # a Saturday
 
 
-def test_the_deadline_commands(db_url, frozen_now):
-    def crg(*args, ok=True):
-        env = {**os.environ, "DATABASE_URL": db_url}
-        done = subprocess.run([sys.executable, "-m", "backend.cli", *args], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=60)
-        assert "Traceback" not in done.stderr, done.stderr
-        assert (done.returncode == 0) == ok, (done.returncode, done.stdout, done.stderr)
-        return done.stdout if ok else done.stderr.strip()
-
+def test_the_deadline_commands(crg, frozen_now):
     crg("partnership", "add", "West CSP", "--channel", "C0WEST")
     soon = date.today() + timedelta(days=30)  # the processes run on the real clock
     crg("year", "open", "West CSP", fiscal.label(fiscal.year_of(soon)), "--allocation", "30000")

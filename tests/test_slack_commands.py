@@ -5,8 +5,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from backend import decisions, proposals
 from models import AuditRecord, Partnership, Proposal
-from tests.builders import ADMIN, open_year
-from tests.slack_flows import WG, form_values, opened_form, partnership, propose, submit_form
+from tests.builders import ADMIN
+from tests.slack_flows import form_values, opened_form, partnership, propose, submit_form
 
 
 def ephemeral(response):

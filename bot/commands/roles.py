@@ -4,7 +4,7 @@ import re
 from backend import people
 from backend.actors import ROLE_NAMES
 from bot.router import Reply, subcommand
-from bot.text import escape, mention
+from bot.text import mention
 
 # With the command's "escape" setting on, Slack sends a mention as <@U123|name>.
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
