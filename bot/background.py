@@ -6,13 +6,16 @@ failure is logged with a reference (never swallowed), and each task gives its da
 connection back when it ends.
 """
 import logging
+import threading
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from models import database
 
 log = logging.getLogger("crg.bot.background")
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="crg-after")
+_pending: set[Future] = set()
+_lock = threading.Lock()
 
 
 def _run(fn, args, kwargs):
@@ -27,4 +30,21 @@ def _run(fn, args, kwargs):
 
 
 def later(fn, *args, **kwargs) -> Future:
-    return _pool.submit(_run, fn, args, kwargs)
+    future = _pool.submit(_run, fn, args, kwargs)
+    with _lock:
+        _pending.add(future)
+    future.add_done_callback(_forget)
+    return future
+
+
+def _forget(future: Future) -> None:
+    with _lock:
+        _pending.discard(future)
+
+
+def drain(timeout: float = 10.0) -> bool:
+    """Wait for the work in hand to finish (benchmarks and tests); True if it all did."""
+    with _lock:
+        pending = set(_pending)
+    done, not_done = wait(pending, timeout=timeout)
+    return not not_done
