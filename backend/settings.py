@@ -1,5 +1,6 @@
 """One settings object, read from the environment with defaults that run on a laptop."""
 import os
+from urllib.parse import urlparse
 from dataclasses import dataclass, field
 
 DEFAULT_DATABASE_URL = "sqlite:///crg.db"
@@ -9,6 +10,7 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_GIVING360_PREFIX = "360G-example-pcc"
 DEFAULT_GIVING360_FUNDER_ID = "GB-EXAMPLE-PCC"
 DEFAULT_GIVING360_FUNDER_NAME = "Office of the Police and Crime Commissioner"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:3000"
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class Settings:
     giving360_prefix: str = DEFAULT_GIVING360_PREFIX
     giving360_funder_id: str = DEFAULT_GIVING360_FUNDER_ID
     giving360_funder_name: str = DEFAULT_GIVING360_FUNDER_NAME
+    public_url: str = DEFAULT_PUBLIC_URL
+    session_cookie_secure: bool | None = None  # None: secure unless PUBLIC_URL is plain http
 
     @classmethod
     def from_env(cls, env=None) -> "Settings":
@@ -44,8 +48,35 @@ class Settings:
             giving360_prefix=env.get("GIVING360_PREFIX") or DEFAULT_GIVING360_PREFIX,
             giving360_funder_id=env.get("GIVING360_FUNDER_ID") or DEFAULT_GIVING360_FUNDER_ID,
             giving360_funder_name=env.get("GIVING360_FUNDER_NAME") or DEFAULT_GIVING360_FUNDER_NAME,
+            public_url=(env.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
+            session_cookie_secure=_flag(env.get("SESSION_COOKIE_SECURE")),
         )
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Web session cookies go only over HTTPS, except on a laptop's own plain-http address.
+
+        A browser does not keep a Secure cookie set over http://127.0.0.1, so a local PUBLIC_URL
+        turns it off; anything else keeps it on. SESSION_COOKIE_SECURE overrides either way.
+        """
+        if self.session_cookie_secure is not None:
+            return self.session_cookie_secure
+        host = urlparse(self.public_url).hostname or ""
+        local = host == "localhost" or host == "::1" or host.startswith("127.")
+        return not (self.public_url.lower().startswith("http://") and local)
 
     @property
     def slack_configured(self) -> bool:
         return bool(self.slack_bot_token and self.slack_signing_secret)
+
+
+def _flag(text: str | None) -> bool | None:
+    """1/true/yes/on or 0/false/no/off; empty or unset: None (use the default)."""
+    cleaned = (text or "").strip().lower()
+    if not cleaned:
+        return None
+    if cleaned in ("1", "true", "yes", "on"):
+        return True
+    if cleaned in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"SESSION_COOKIE_SECURE must be 1 or 0 (true or false), not {text!r}")

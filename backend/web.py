@@ -13,7 +13,8 @@ from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import InternalServerError
 
 from backend import clock
-from backend.database import UNAVAILABLE_ERRORS, connect_database, schema_version
+from backend.database import UNAVAILABLE_ERRORS, connect_database, is_postgres, schema_version
+from backend.finance_web import blueprint as finance_pages
 from backend.logging_setup import (
     REQUEST_ID_HEADER,
     accepted_request_id,
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, slack_client=None) -> Flask:
     from bot.http import register_slack
 
     register_slack(app, settings, slack_client)
+    app.register_blueprint(finance_pages)
 
     @app.get("/")
     def index():
@@ -68,6 +70,17 @@ def create_app(settings: Settings | None = None, slack_client=None) -> Flask:
                 "health: GET /healthz.\n", 200, PLAIN_TEXT)
 
     return app
+
+
+SECRET_PATHS = ("/finance/login/",)
+
+
+def _loggable(path: str) -> str:
+    """The path for the log: a single-use sign-in token is a secret and stays out of it."""
+    for prefix in SECRET_PATHS:
+        if path.startswith(prefix):
+            return prefix + "…"
+    return path
 
 
 def _install_request_hooks(app: Flask) -> None:
@@ -83,7 +96,7 @@ def _install_request_hooks(app: Flask) -> None:
     def _log_request(response):
         response.headers[REQUEST_ID_HEADER] = current_request_id() or ""
         started = g.get("crg_started")
-        log_event(log, "request", method=request.method, path=request.path,
+        log_event(log, "request", method=request.method, path=_loggable(request.path),
                   status=response.status_code,
                   ms=round((time.perf_counter() - started) * 1000) if started else None)
         return response
@@ -91,8 +104,10 @@ def _install_request_hooks(app: Flask) -> None:
     @app.teardown_request
     def _end(_exc):
         try:
-            if not database.is_closed():
-                database.close()  # back to the pool on PostgreSQL (a dead one is dropped)
+            # PostgreSQL: back to the pool (a dead one is dropped). SQLite: the thread keeps its
+            # connection, since reopening means re-reading the schema and re-applying pragmas.
+            if is_postgres() and not database.is_closed():
+                database.close()
         finally:
             token = g.pop("crg_request_token", None)
             if token is not None:
@@ -111,7 +126,7 @@ def _install_error_answers(app: Flask) -> None:
 
 
 def _database_unavailable(error):
-    log_event(log, "database_unavailable", logging.WARNING, path=request.path,
+    log_event(log, "database_unavailable", logging.WARNING, path=_loggable(request.path),
               error=one_line(error))
     return (f"The database is not available just now, so this could not be done. Please try "
             f"again in a minute (reference {current_request_id()}).\n", 503,

@@ -9,6 +9,7 @@ from bot.blocks import history_blocks, proposal_blocks, proposal_line, section
 from bot.router import Reply, subcommand
 from bot.text import escape, nearest
 from bot.views import proposal_form
+from bot.views.finance_forms import latest_progress_blocks
 
 
 def open_form(client, trigger_id: str, partnership_id: int, user_id: str, *,
@@ -55,7 +56,8 @@ def withdraw(request, args):
 @subcommand("show", "show REF", "a proposal's details and history", "/crg show CRG-2024/25-007")
 def show(request, args):
     found = proposals.find(request.partnership_id, _need_ref(args, "show REF"))
-    blocks = proposal_blocks(found, full=True) + history_blocks(proposals.history(found.id))
+    blocks = (proposal_blocks(found, full=True) + latest_progress_blocks(found.id)
+              + history_blocks(proposals.history(found.id)))
     return Reply(f"{found.ref}: {escape(found.title)}", blocks[:50])
 
 

@@ -1,0 +1,106 @@
+"""Single-use links that sign finance staff and admins in to the finance web page.
+
+The page has no passwords: a person proves who they are in Slack (`/crg login`) and gets a link
+by DM. Only a sha256 hash of the link's secret is stored, so a copy of the database (a backup, a
+log of queries) cannot be turned into a working link. A link works once, within ten minutes:
+redeeming is one conditional UPDATE, so two clicks at the same moment cannot both succeed. Roles
+are checked again when the link is used and on every page, so taking a role away takes the page
+away too.
+"""
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from backend import audit, clock, partnerships
+from backend.actors import Actor, require, role_of
+from backend.database import write_transaction
+from backend.errors import Conflict, NotAllowed, NotFound
+from models.login_links import LoginLink
+
+LINK_LIFETIME = timedelta(minutes=10)
+SESSION_LIFETIME = timedelta(hours=8)  # a working day; then a new link from Slack
+FINANCE_ROLES = ("admin", "finance")
+ASK_AGAIN = "Type /crg login in Slack for a new link."
+
+
+class LinkUnusable(Conflict):
+    """The link (or the session it started) was real but can no longer be used."""
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user_id: str
+    partnership_id: int
+    signed_in_at: datetime
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def web_actor(user_id: str, admin_ids=()) -> Actor:
+    """The person behind a link or a web session (ADMIN_SLACK_IDS make them superadmins)."""
+    return Actor(id=user_id, name="finance web page", superadmin=user_id in admin_ids)
+
+
+def issue(actor: Actor, partnership_id: int) -> str:
+    """A new sign-in link's secret for finance staff or an admin of the partnership."""
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    with write_transaction():
+        require(actor, partnership_id, "finance", doing="sign in to the finance page")
+        link = LoginLink.create(token_hash=_hash(token), slack_user_id=actor.id,
+                                partnership=partnership_id, created_at=now,
+                                expires_at=now + LINK_LIFETIME)
+        audit.record(actor, "login_link.issue", "login_link", link.id,
+                     partnership_id=partnership_id, after={"expires_at": link.expires_at})
+    return token
+
+
+def redeem(token: str, admin_ids=()) -> SignIn:
+    """Use a link: once, before it expires, by someone who still holds the role."""
+    digest = _hash(token or "")
+    now = clock.now()
+    with write_transaction():
+        claimed = (LoginLink.update(used_at=now)
+                   .where((LoginLink.token_hash == digest) & LoginLink.used_at.is_null()
+                          & (LoginLink.expires_at > now))
+                   .execute())
+        link = LoginLink.get_or_none(LoginLink.token_hash == digest)
+        if link is None:
+            raise NotFound(f"This sign-in link is not one this tracker gave out. {ASK_AGAIN}")
+        if not claimed:
+            if link.used_at is not None:
+                raise LinkUnusable("This sign-in link has already been used, and each link works "
+                                   f"only once. {ASK_AGAIN}")
+            raise LinkUnusable("This sign-in link has expired: links work for "
+                               f"{int(LINK_LIFETIME.total_seconds() // 60)} minutes. {ASK_AGAIN}")
+        actor = web_actor(link.slack_user_id, admin_ids)
+        require(actor, link.partnership_id, "finance", doing="use the finance page")
+        audit.record(actor, "login_link.redeem", "login_link", link.id,
+                     partnership_id=link.partnership_id, after={"used_at": now})
+    return SignIn(link.slack_user_id, link.partnership_id, now)
+
+
+def signed_in(user_id: str, signed_in_at: datetime, admin_ids=()) -> Actor:
+    """The person of a web session, while the session is young enough."""
+    if clock.now() - signed_in_at > SESSION_LIFETIME:
+        hours = int(SESSION_LIFETIME.total_seconds() // 3600)
+        raise LinkUnusable(f"Your finance page session has ended (it lasts {hours} hours). "
+                           f"{ASK_AGAIN}")
+    return web_actor(user_id, admin_ids)
+
+
+def finance_partnerships(actor: Actor) -> list[partnerships.PartnershipInfo]:
+    """The partnerships whose spend sheets this person may take from the finance page."""
+    mine = [p for p in partnerships.list_partnerships()
+            if role_of(actor, p.id) in FINANCE_ROLES]
+    if not mine:
+        raise NotAllowed("The finance page is for finance staff and admins, and you hold neither "
+                         "role in any partnership.")
+    return mine
+
+
+def require_finance(actor: Actor, partnership_id: int) -> None:
+    require(actor, partnership_id, "finance", doing="use the finance page")

@@ -1,0 +1,76 @@
+"""The progress and spend forms' submissions, and the reminders' "Report progress" button.
+
+Each submission is one service call: a refusal is shown against its input and nothing is saved;
+on success the modal closes and the confirmation (and the refresh of the proposal's channel
+posts) follows in the background.
+"""
+from backend import progress, proposals, spend
+from backend.errors import DomainError
+from backend.money import format_pence
+from bot.announce import dm, refresh_post, tell
+from bot.background import later
+from bot.context import actor_for
+from bot.text import escape
+from bot.views import finance_forms
+from jobs.messages import PROGRESS_ACTION
+
+
+def _origin(channel: str | None) -> str | None:
+    """Where to confirm: ephemerally in the channel the person typed in, else (a DM) by DM."""
+    return channel if channel and channel[0] in "CG" else None
+
+
+def after_progress(client, proposal_id: int, report, user_id: str, channel: str | None) -> None:
+    project = proposals.get(proposal_id)
+    tell(client, user_id, channel,
+         f"Thanks: your progress report on {project.ref} “{escape(project.title)}” for "
+         f"{escape(report.period)} is saved ({report.rag.capitalize()}). `/crg show {project.ref}` "
+         "shows it.")
+    refresh_post(client, project)
+
+
+def register(app, settings) -> None:
+    @app.view(finance_forms.PROGRESS_CALLBACK)
+    def submit_progress(ack, body, view, client):
+        actor = actor_for(body["user"]["id"], body["user"].get("name", ""), settings)
+        meta = finance_forms.metadata(view)
+        try:
+            report = progress.record(actor, meta["proposal_id"],
+                                     **finance_forms.read_progress(view["state"]["values"]))
+        except DomainError as refusal:
+            ack(response_action="errors",
+                errors=finance_forms.errors_for(refusal, finance_forms.PROGRESS_BLOCKS))
+            return
+        ack()
+        later(after_progress, client, meta["proposal_id"], report, actor.id,
+              _origin(meta.get("channel")))
+
+    @app.view(finance_forms.SPEND_CALLBACK)
+    def submit_spend(ack, body, view, client):
+        actor = actor_for(body["user"]["id"], body["user"].get("name", ""), settings)
+        meta = finance_forms.metadata(view)
+        try:
+            line = spend.record(actor, meta["proposal_id"],
+                                **finance_forms.read_spend(view["state"]["values"]))
+        except DomainError as refusal:
+            ack(response_action="errors",
+                errors=finance_forms.errors_for(refusal, finance_forms.SPEND_BLOCKS))
+            return
+        ack()
+        project = proposals.get(line.proposal_id)
+        later(tell, client, actor.id, _origin(meta.get("channel")),
+              f"Recorded spend line {line.id}: {format_pence(line.amount_pence)} on {project.ref} "
+              f"in Q{line.quarter} ({escape(line.memo)}).")
+
+    @app.action(PROGRESS_ACTION)
+    def open_progress(ack, body, action, client):
+        ack()
+        user = body["user"]["id"]
+        value = action.get("value") or ""
+        try:
+            project = proposals.get(int(value) if value.isdigit() else 0)
+        except DomainError as refusal:
+            dm(client, user, escape(refusal.message))
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=finance_forms.progress_form(
+            project, (body.get("channel") or {}).get("id") or ""))

@@ -1,0 +1,246 @@
+"""Progress, spend, the spend sheets and the finance sign-in link, through signed Slack requests."""
+import io
+import json
+import re
+from datetime import date
+
+import openpyxl
+
+from backend import clock, people, progress, proposals, spend
+from backend.pots import spent_on, year_figures
+from models import FinancialYear
+from models.progress import ProgressReport
+from tests.builders import ADMIN, approved
+from tests.builders import submit as propose_only
+from tests.slack.ids import dm_channel_id
+from tests.slack.requests import datepicker, plain_text
+from tests.slack_flows import WG, partnership
+from tests.test_exports import Evaluator, pence
+
+LEAD, PARTNER, FINANCE, SUPERADMIN = "U_PROP", "U_ALICE", "U0FINANCE", "U_ADMIN"
+REF = "CRG-2024/25-001"
+
+
+def answer(response) -> str:
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["text"] if response.get_data() else ""
+
+
+def opened(harness, text, user):
+    assert answer(harness.slack.command(text, user_id=user)) == ""
+    return harness.fake.last("views.open").arg("view")
+
+
+def submit(harness, view, values, user):
+    """The modal's answer: {} when it closed, else the inline errors by block."""
+    response = harness.slack.submit_view(view["callback_id"], values, user_id=user,
+                                         private_metadata=view["private_metadata"])
+    assert response.status_code == 200, response.get_data(as_text=True)
+    if not response.get_data():
+        return {}
+    body = response.get_json()
+    assert body["response_action"] == "errors", body
+    return body["errors"]
+
+
+def radio(value):
+    return {"type": "radio_buttons",
+            "selected_option": None if value is None else {
+                "text": {"type": "plain_text", "text": value}, "value": value}}
+
+
+def report(narrative="Two sessions run", outputs="2 of 6 sessions delivered, 80+ attendees",
+           rag="amber", period="Q2"):
+    return {"narrative": {"value": plain_text(narrative)},
+            "outputs": {"value": plain_text(outputs)},
+            "rag": {"value": radio(rag)}, "period": {"value": plain_text(period)}}
+
+
+def spending(amount="1,250.50", day="2024-09-30", memo="Venue hire", reference="INV-1"):
+    return {"amount": {"value": plain_text(amount)}, "date": {"value": datepicker(day)},
+            "memo": {"value": plain_text(memo)}, "reference": {"value": plain_text(reference)}}
+
+
+def funded_project(amount="2,000"):
+    year = partnership()
+    people.grant(ADMIN, year.partnership_id, FINANCE, "finance")
+    return year, approved(year, amount)
+
+
+def texts_to(fake, user, method="chat.postMessage"):
+    return [c.args.get("text") or "" for c in fake.calls_to(method)
+            if c.args.get("channel") == user or c.args.get("user") == user]
+
+
+# ------------------------------------------------------------------ progress
+
+
+def test_the_lead_reports_progress_and_show_has_it(slack):
+    year, pid = funded_project()
+    proposals.record_post(pid, WG, "1700000000.000100")  # its working-group post, to refresh
+    view = opened(slack, f"progress {REF}", LEAD)
+    assert view["callback_id"] == "progress_report"
+    blocks = {b.get("block_id"): b for b in view["blocks"]}
+    assert [o["value"] for o in blocks["rag"]["element"]["options"]] == ["red", "amber", "green"]
+    assert blocks["period"]["element"]["initial_value"] == progress.default_period(
+        clock.today_local())
+    assert submit(slack, view, report(), LEAD) == {}
+    [saved] = progress.reports_for(pid)
+    assert (saved.rag, saved.period, saved.outputs) == ("amber", "2024/25 Q2",
+                                                       "2 of 6 sessions delivered, 80+ attendees")
+    slack.fake.wait_for("chat.update")
+    assert slack.fake.last("chat.update").args["ts"] == "1700000000.000100"
+    confirm = slack.fake.wait_for("chat.postEphemeral")[-1]
+    assert confirm.args["user"] == LEAD and "progress report on CRG-2024/25-001" in \
+        confirm.args["text"]
+    shown = slack.slack.command(f"show {REF}", user_id=PARTNER).get_json()
+    latest = [b for b in shown["blocks"] if "Latest progress" in json.dumps(b)]
+    assert latest and "Amber" in latest[0]["text"]["text"] and "80+ attendees" in \
+        latest[0]["text"]["text"]
+
+
+def test_progress_refusals_are_shown_on_the_form_and_save_nothing(slack):
+    year = partnership()
+    pending = proposals.get(propose_only(year, "1,000")).ref  # only submitted
+    ref = proposals.get(approved(year, "2,000")).ref
+    view = opened(slack, f"progress {ref}", PARTNER)  # anyone can open it; the service decides
+    errors = submit(slack, view, report(), PARTNER)
+    assert "Only the project's lead" in errors["narrative"]
+    view = opened(slack, f"progress {ref}", LEAD)
+    errors = submit(slack, view, report(narrative="  ", rag=None, period="x" * 61), LEAD)
+    assert set(errors) == {"narrative", "rag", "period"}
+    assert "red, amber or green" in errors["rag"]
+    view = opened(slack, f"progress {pending}", LEAD)
+    assert "not an approved project" in submit(slack, view, report(), LEAD)["narrative"]
+    assert ProgressReport.select().count() == 0
+    assert "no proposal CRG-2024/25-099" in answer(slack.slack.command("progress 99",
+                                                                       user_id=LEAD))
+    assert "Say which project" in answer(slack.slack.command("progress", user_id=LEAD))
+
+
+def test_the_reminders_button_opens_the_same_form(slack):
+    year, pid = funded_project()
+    response = slack.slack.action("progress_open", str(pid), user_id=LEAD,
+                                  channel_id=dm_channel_id(LEAD))
+    assert response.status_code == 200
+    view = slack.fake.wait_for("views.open")[-1].arg("view")
+    assert view["callback_id"] == "progress_report"
+    assert json.loads(view["private_metadata"])["proposal_id"] == pid
+    assert submit(slack, view, report(rag="green"), LEAD) == {}
+    slack.fake.wait_for("chat.postMessage")
+    assert any("is saved (Green)" in t for t in texts_to(slack.fake, LEAD))  # by DM
+    slack.slack.action("progress_open", "not-a-number", user_id=LEAD,
+                       channel_id=dm_channel_id(LEAD))
+    slack.fake.wait_for("chat.postMessage", 2)
+    assert any("does not exist" in t for t in texts_to(slack.fake, LEAD))
+
+
+# ------------------------------------------------------------------ spend
+
+
+def test_finance_records_spend_and_every_refusal_is_against_its_field(slack):
+    year, pid = funded_project("2,000")
+    view = opened(slack, f"spend {REF}", FINANCE)
+    assert view["callback_id"] == "spend_record"
+    inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+    assert list(inputs) == ["amount", "date", "memo", "reference"]
+    assert inputs["date"]["element"]["initial_date"] == "2025-03-31"  # the year is over
+    assert "Approved £2,000 · spent so far £0" in json.dumps(view["blocks"], ensure_ascii=False)
+    assert "left to spend" in submit(slack, view, spending(amount="2,000.01"), FINANCE)["amount"]
+    assert "outside 2024/25" in submit(slack, view, spending(day="2025-04-01"), FINANCE)["date"]
+    assert "not an amount" in submit(slack, view, spending(amount="5e3"), FINANCE)["amount"]
+    assert "Say what the money" in submit(slack, view, spending(memo=""), FINANCE)["memo"]
+    assert "from the calendar" in submit(slack, view, spending(day=None), FINANCE)["date"]
+    assert "Only finance staff" in submit(slack, view, spending(), PARTNER)["amount"]
+    assert "Only finance staff" in submit(slack, view, spending(), LEAD)["amount"]
+    assert spent_on(pid) == 0
+    assert submit(slack, view, spending(), FINANCE) == {}
+    assert spent_on(pid) == 125_050
+    confirm = slack.fake.wait_for("chat.postEphemeral")[-1].args["text"]
+    assert "£1,250.50 on CRG-2024/25-001 in Q2" in confirm
+    line = int(re.search(r"spend line (\d+)", confirm).group(1))
+    spend.allow_leads_to_record_spend(ADMIN, year.partnership_id, True)
+    assert submit(slack, view, spending(amount="100"), LEAD) == {}  # the partnership allows it
+    assert spent_on(pid) == 135_050
+    refused = answer(slack.slack.command(f"spend reverse {line} wrong project", user_id=PARTNER))
+    assert "Only finance staff" in refused and spent_on(pid) == 135_050
+    done = answer(slack.slack.command(f"spend reverse {line} wrong project", user_id=FINANCE))
+    assert f"Spend line {line} (£1,250.50) is corrected" in done and spent_on(pid) == 10_000
+    assert "already been reversed" in answer(slack.slack.command(
+        f"spend reverse {line} again", user_id=FINANCE))
+    assert "Write it as" in answer(slack.slack.command("spend reverse x", user_id=FINANCE))
+
+
+# ------------------------------------------------------------------ exports
+
+
+def uploaded(fake, count=1):
+    fake.wait_for("files.completeUploadExternal", count)
+    return list(fake.uploaded_files.values())
+
+
+def test_export_uploads_the_workbook_and_the_360giving_file_to_the_dm(slack):
+    year, pid = funded_project("2,000")
+    spend.record(ADMIN, pid, 75_025, date(2024, 6, 3), "Kit")
+    assert "Only finance staff" in answer(slack.slack.command("export", user_id=PARTNER))
+    said = answer(slack.slack.command("export 2024/25", user_id=FINANCE))
+    assert said == "I'll DM you the spend sheet for Northshire CSP 2024/25 in a moment."
+    [sheet] = uploaded(slack.fake)
+    assert sheet["filename"] == "crg-northshire-csp-2024-25.xlsx"
+    assert sheet["channel_id"] == dm_channel_id(FINANCE)
+    assert slack.fake.last("conversations.open").args["users"] == FINANCE
+    book = openpyxl.load_workbook(io.BytesIO(sheet["bytes"]))
+    figures = year_figures(FinancialYear.get_by_id(year.id))
+    summary = {c.value: c.column_letter for c in book["Summary"][1]}
+    evaluate = Evaluator(book)
+    assert pence(evaluate.value("Summary", f"{summary['Spent']}2")) == figures.spent == 75_025
+    assert pence(evaluate.value("Summary", f"{summary['Underspend to return']}2")) == \
+        figures.underspend
+
+    assert "No partnership has a" in answer(slack.slack.command("export360 all",
+                                                                 user_id=SUPERADMIN))
+    said = answer(slack.slack.command("export360 all 2024/25", user_id=SUPERADMIN))
+    assert said == "I'll DM you the 360Giving file for All partnerships 2024/25 in a moment."
+    package = [f for f in uploaded(slack.fake, 2) if f["filename"].endswith(".json")][0]
+    assert package["filename"] == "crg-all-partnerships-2024-25-360giving.json"
+    grants = json.loads(package["bytes"])["grants"]
+    assert [g["amountAwarded"] for g in grants] == [2000]
+    assert "every partnership" in answer(slack.slack.command("export all", user_id=FINANCE))
+    assert "Write it as" in answer(slack.slack.command("export 2024/25 2023/24",
+                                                      user_id=FINANCE))
+
+
+def test_export_failures_are_told_plainly(slack):
+    year, pid = funded_project()
+    quiet = partnership(name="Quiet CSP", channel="C_QUIET")
+    people.grant(ADMIN, quiet.partnership_id, FINANCE, "finance")
+    slack.slack.command("export360", user_id=FINANCE, channel_id="C_QUIET")
+    slack.fake.wait_for("chat.postMessage")
+    assert any("could not make the 360Giving file for Quiet CSP 2024/25" in t
+               and "no approved projects" in t for t in texts_to(slack.fake, FINANCE))
+    slack.fake.fail("files.completeUploadExternal", "not_allowed_token_type")
+    slack.slack.command("export", user_id=FINANCE)
+    slack.fake.wait_for("chat.postMessage", 2)
+    assert any("Slack would not take the upload (not_allowed_token_type)" in t
+               for t in texts_to(slack.fake, FINANCE))
+    assert slack.fake.uploaded_files == {}
+
+
+# ------------------------------------------------------------------ the finance page link
+
+
+def test_login_dms_a_single_use_link_to_finance_staff_only(slack):
+    funded_project()
+    said = answer(slack.slack.command("login", user_id=FINANCE))
+    assert "sent you a sign-in link" in said and "10 minutes" in said
+    slack.fake.wait_for("chat.postMessage")
+    [dm] = [c for c in slack.fake.calls_to("chat.postMessage") if c.args["channel"] == FINANCE]
+    assert dm.args.get("unfurl_links") in (False, "false", "0", 0)
+    url = re.search(r"<(http://127\.0\.0\.1:3000/finance/login/[\w-]+)\|",
+                    dm.args["text"]).group(1)
+    browser = slack.app.test_client()
+    first = browser.get(url.removeprefix("http://127.0.0.1:3000"))
+    assert first.status_code == 303 and first.headers["Location"].endswith("/finance")
+    assert browser.get(url.removeprefix("http://127.0.0.1:3000")).status_code == 410
+    assert "Only finance staff or a community safety team admin can sign in" in answer(
+        slack.slack.command("login", user_id=PARTNER))
