@@ -13,6 +13,7 @@ from backend.database import write_transaction
 from backend.errors import InvalidInput, NotFound
 from backend.ledger import year_transaction
 from backend.proposals import ProposalView, view
+from backend.proposals import with_year_and_partnership as proposals_query
 from models import FinancialYear, Proposal
 from models.meetings import AgendaItem, Meeting
 
@@ -81,7 +82,7 @@ def upcoming(year_id: int) -> list[MeetingView]:
 def agenda(meeting_id: int) -> list[ProposalView]:
     """Upfront proposals still before the working group that were in by the meeting's cut-off."""
     meeting = Meeting.get_by_id(meeting_id)
-    query = (Proposal.select(Proposal, FinancialYear).join(FinancialYear)
+    query = (proposals_query()
              .where((Proposal.year == meeting.year_id) & (Proposal.pot == "upfront")
                     & Proposal.status.in_(AGENDA_STATUSES)
                     & (Proposal.created_at <= meeting.cutoff_at))

@@ -15,7 +15,7 @@ from backend.errors import Conflict, FieldErrors, InvalidInput, NotAllowed, NotF
 from backend.ledger import FINAL_STATUSES, tactical_locked_message, year_transaction
 from backend.money import format_pence, parse_amount
 from backend.pots import pot_states
-from models import FinancialYear, Priority, Proposal
+from models import FinancialYear, Partnership, Priority, Proposal
 
 STATUS_LABELS = {
     "submitted": "Submitted",
@@ -347,10 +347,16 @@ def get(proposal_id: int) -> ProposalView:
     return view(load(proposal_id))
 
 
+def with_year_and_partnership():
+    """Proposals with their year and partnership in the same query: `view()` reads both."""
+    return (Proposal.select(Proposal, FinancialYear, Partnership)
+            .join(FinancialYear).join(Partnership))
+
+
 def list_for_year(year_id: int, *, status: str | None = None, proposer: str | None = None,
                   pot: str | None = None) -> list[ProposalView]:
-    query = (Proposal.select(Proposal, FinancialYear).join(FinancialYear)
-             .where(Proposal.year == year_id).order_by(Proposal.number))
+    query = (with_year_and_partnership().where(Proposal.year == year_id)
+             .order_by(Proposal.number))
     if status:
         query = query.where(Proposal.status == status)
     if proposer:
@@ -363,7 +369,7 @@ def list_for_year(year_id: int, *, status: str | None = None, proposer: str | No
 
 def list_for_person(user_id: str, limit: int = 25) -> list[ProposalView]:
     """A person's proposals (as proposer or named contact) across partnerships, newest first."""
-    query = (Proposal.select(Proposal, FinancialYear).join(FinancialYear)
+    query = (with_year_and_partnership()
              .where((Proposal.proposer_slack_id == user_id) | (Proposal.contact_slack_id == user_id))
              .order_by(Proposal.created_at.desc(), Proposal.id.desc()).limit(limit))
     return [view(p) for p in query]

@@ -146,6 +146,9 @@ def slack(db_url, fake_slack):
     harness = SlackHarness(app, SlackClient(app.test_client(), SIGNING_SECRET, fake=fake_slack),
                            fake_slack, settings)
     yield harness
+    from bot.background import drain
+
+    assert drain(timeout=15), "background Slack work was still running at the end of the test"
     harness.no_violations()
 
 

@@ -12,10 +12,8 @@ import http.client
 import os
 import pwd
 import re
-import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +23,9 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+
+from tests.processes import Gunicorn
+from tests.processes import free_port as _free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRE_POSTGRES = os.environ.get("CRG_REQUIRE_POSTGRES") == "1"
@@ -70,12 +71,6 @@ def _postgres_bin() -> Path | None:
             return Path(folder)
     found = shutil.which("initdb")
     return Path(found).parent if found and shutil.which("pg_ctl") else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PrivateCluster:
@@ -161,85 +156,15 @@ def running(cluster):
     return cluster
 
 
-# -- gunicorn, started as the Procfile starts it ----------------------------------------------
-
-def procfile_web_command(app: str, port: int) -> list[str]:
-    """The Procfile's `web:` command, serving `app` on 127.0.0.1:`port`."""
-    lines = (ROOT / "Procfile").read_text().splitlines()
-    line = next(text for text in lines if text.startswith("web:"))
-    words = shlex.split(line.removeprefix("web:").strip())
-    words = [app if w == "backend.wsgi:app" else w.replace("0.0.0.0:$PORT", f"127.0.0.1:{port}")
-             for w in words]
-    assert words[0] == "gunicorn" and f"127.0.0.1:{port}" in words
-    return [sys.executable, "-m", "gunicorn", *words[1:]]
-
-
-class Gunicorn:
-    def __init__(self, database_url: str, log_path: Path,
-                 app: str = "tests.test_faults:fault_app()"):
-        self.port, self.log_path = _free_port(), log_path
-        env = {**os.environ, "DATABASE_URL": database_url, "WEB_CONCURRENCY": "1",
-               "PYTHONPATH": str(ROOT),
-               "HOME": str(log_path.parent)}  # gunicorn's control socket goes under $HOME
-        with open(log_path, "wb") as log:
-            self.proc = subprocess.Popen(
-                procfile_web_command(app, self.port), cwd=ROOT,
-                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def request(self, method: str, path: str, headers=None, timeout=15.0):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            conn.request(method, path, headers=headers or {})
-            response = conn.getresponse()
-            return response.status, response.read().decode(), dict(response.getheaders())
-        finally:
-            conn.close()
-
-    def wait_until(self, predicate, timeout: float, what: str):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, f"gunicorn exited:\n{self.log()}"
-            try:
-                if predicate():
-                    return
-            except OSError:  # not listening yet
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"timed out waiting for {what}; log:\n{self.log()}")
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def worker_pids(self) -> list[int]:
-        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
-        if children.exists():
-            return [int(p) for p in children.read_text().split()]
-        pids = []
-        for stat in glob.glob("/proc/[0-9]*/stat"):
-            try:
-                fields = Path(stat).read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.proc.pid:
-                pids.append(int(stat.split("/")[2]))
-        return pids
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=5)
-
+# -- gunicorn, started as the Procfile starts it (tests/processes.py) ----------------------
 
 @pytest.fixture
 def gunicorn(tmp_path):
     started = []
 
     def start(database_url: str, **options) -> Gunicorn:
-        server = Gunicorn(database_url, tmp_path / f"gunicorn-{len(started)}.log", **options)
+        server = Gunicorn(database_url, tmp_path / f"gunicorn-{len(started)}.log",
+                          **{"app": "tests.test_faults:fault_app()", **options})
         started.append(server)
         return server
 

@@ -74,3 +74,26 @@ def test_listing_filters(db):
     proposals.withdraw(PROPOSER, a.id)
     assert [v.status for v in proposals.list_for_year(year.id, status="withdrawn")] == ["withdrawn"]
     assert proposals.list_for_year(year.id, proposer="U_NOBODY") == []
+
+
+def test_listing_costs_the_same_few_queries_however_many_proposals(db):
+    from unittest import mock
+
+    from models import database
+
+    year = open_year(10_000_000)
+    for _ in range(3):
+        proposals.submit(PROPOSER, year.id, draft())
+
+    def queries(fn):
+        with mock.patch.object(database.obj, "execute_sql", wraps=database.obj.execute_sql) as spy:
+            fn()
+        return spy.call_count
+
+    few = (queries(lambda: proposals.list_for_year(year.id)),
+           queries(lambda: proposals.list_for_person(PROPOSER.id)))
+    for _ in range(12):
+        proposals.submit(PROPOSER, year.id, draft())
+    many = (queries(lambda: proposals.list_for_year(year.id)),
+            queries(lambda: proposals.list_for_person(PROPOSER.id)))
+    assert few == many and 1 <= min(many) and max(many) <= 2
