@@ -17,22 +17,33 @@ outbox), whose `state` says how far sending got:
 3. **Mark `delivered` when Slack accepts** (`ok: true`), with the message's `ts`. A reminder
    counts as sent only then.
 
+Every message carries Slack message metadata naming its outbox row (event type
+`crg_reminder`, payload `message_key`, see `jobs.messages.message_key`), so Slack itself can say
+later whether it took a message.
+
 What each failure leaves behind, and what the next sweep does about it:
 
 - Killed after claiming, before calling Slack: the message is `claimed` by a dead owner. Slack
   never saw it, so the next sweep (of any clock) takes it over and sends it, once.
-- Killed while Slack was answering (`sending` by a dead owner): Slack may or may not have
-  posted it, and with the scopes this app has (no `*:history`) the clock cannot read the
-  conversation back to check. Sending again could duplicate it, so it is **not** resent: it
-  becomes `in_doubt` and the partnership's admins get a DM naming it, with
-  `crg clock --resend ID` to send it again by hand if it never arrived. This window is one
-  HTTP request long (at most SEND_THREADS messages are in it at once); a clean stop (SIGTERM)
-  finishes the requests in hand first, so only a hard kill can open it. Never a duplicate,
-  never silently lost.
+- Killed while Slack was answering (`sending` by a dead owner), or the request timed out
+  (`unconfirmed`): Slack may or may not have posted it. The next sweep takes the message over
+  (compare-and-set on the owner, so one clock only) and reads the destination conversation
+  back (`conversations.history` from a little before the message was claimed, with
+  `include_all_metadata`, at most a few pages; for a DM the IM channel `conversations.open`
+  gives). Its key found on a bot message: Slack has it, it becomes `delivered` with that ts
+  and is not sent again. Not found: Slack never took it, so it is claimed again and sent, once.
+  A clock that dies while reading history leaves it `unconfirmed` for the next one (reading
+  posts nothing). This closes the crash window: after a SIGKILL and a restart every reminder
+  has arrived exactly once, with nobody's help.
+- The history cannot be read (a `*:history` scope missing, `not_in_channel`, still rate
+  limited after the client's retries, too many messages since): the clock does not guess. The
+  message becomes `in_doubt` and the partnership's admins get a DM naming it, with
+  `crg clock --resend ID` to send it again by hand if it never arrived. Never a duplicate,
+  never silently lost. (A clean stop, SIGTERM, finishes the requests in hand first.)
 - Slack said 429 or 5xx, or the connection was refused: `bot.client` already retried with
   backoff; after that the message becomes `retry` and the next sweep sends it again (those
   answers mean Slack did not post it). After MAX_ATTEMPTS sweeps it is reported to the admins
-  as failed. A request that timed out is like a death mid-request: `in_doubt`, reported.
+  as failed.
 - Slack refused it for good (`channel_not_found`, `not_in_channel`, `user_not_found`...): it
   becomes `failed` and the admins get a DM (Member role admin, plus ADMIN_SLACK_IDS).
 
@@ -71,6 +82,7 @@ MAX_ATTEMPTS = 12  # sweeps in a row that Slack may turn a message away before a
 TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable",
                     "request_timeout", "team_added_to_org"}
 UNSENT = ("claimed", "sending")
+UNCONFIRMED = ("sending", "unconfirmed")  # Slack may have it: read the history before sending
 # Messages in flight at once. Each is still claimed, marked sending, sent and marked delivered
 # on its own; a hard kill can leave at most this many in doubt.
 SEND_THREADS = 4
@@ -311,16 +323,17 @@ def deliver(client, message: ReminderMessage, owner: Owner, now: datetime,
                  attempts=ReminderMessage.attempts + 1):
         return "lost"
     try:
-        answer = client.chat_postMessage(channel=message.recipient, text=message.text,
-                                         blocks=json.loads(message.blocks) or None,
-                                         unfurl_links=False, unfurl_media=False)
+        answer = client.chat_postMessage(
+            channel=message.recipient, text=message.text,
+            blocks=json.loads(message.blocks) or None, unfurl_links=False, unfurl_media=False,
+            metadata=messages.metadata_for(messages.message_key(message.id, message.created_at)))
     except SlackApiError as error:
         code = _error_code(error)
         status = error.response.status_code
         transient = status == 429 or status >= 500 or code in TRANSIENT_ERRORS
         return _settle(message, owner, now, result, "retry" if transient else "failed", code, alert)
     except Exception as error:  # noqa: BLE001 - the network: was the request ever sent?
-        state = "retry" if _never_sent(error) else "in_doubt"
+        state = "retry" if _never_sent(error) else "unconfirmed"  # the next sweep checks
         return _settle(message, owner, now, result, state, f"{type(error).__name__}: {error}", alert)
     _move(message, ("sending",), owner.token, flush=False, state="delivered",
           ts=answer.get("ts") or "", delivered_at=now, error="")
@@ -347,41 +360,75 @@ def _settle(message, owner, now, result, state, error, alert) -> str:
         state = "failed"
     frm = ("sending", "claimed")
     _move(message, frm, owner.token, state=state, error=error[:1000])
-    level = logging.WARNING if state == "retry" else logging.ERROR
+    level = logging.WARNING if state in ("retry", "unconfirmed") else logging.ERROR
     log.log(level, "message=%s to=%s %s: %s", message.id, message.recipient, state, error)
     if state == "retry":
         result.add(retried=1)
-    elif not alert:
+    elif state != "unconfirmed" and not alert:
         result.add(problem=(message.partnership_id, message.id, message.recipient, state, error,
                             message.text))
     return state
 
 
 def recover(client, now: datetime, owner: Owner, result: SweepResult) -> None:
-    """Send again what Slack turned away for now; take over what dead clocks left unsent."""
+    """Send again what Slack turned away for now; take over what dead clocks left unsent; find
+    out from Slack whether the messages nobody could confirm arrived."""
     for message in ReminderMessage.select().where(ReminderMessage.state == "retry"):
         if _move(message, ("retry",), message.owner, state="claimed", owner=owner.token,
                  claimed_at=now):
             deliver(client, message, owner, now, result, alert=message.purpose == "alert")
-    left = list(ReminderMessage.select().where(ReminderMessage.state.in_(UNSENT)
+    mine = list(ReminderMessage.select().where((ReminderMessage.state == "unconfirmed")
+                                               & (ReminderMessage.owner == owner.token)))
+    left = list(ReminderMessage.select().where(ReminderMessage.state.in_(UNSENT + UNCONFIRMED)
                                                & ((ReminderMessage.owner != owner.token)
                                                   | ReminderMessage.owner.is_null())))
-    if not left:
-        return
     oldest: dict[int, datetime] = {}
     for m in left:
         oldest[m.owner] = min(oldest.get(m.owner, m.claimed_at), m.claimed_at)
-    dead = Owner.gone(set(oldest), oldest, now)
+    dead = Owner.gone(set(oldest), oldest, now) if left else set()
     for message in (m for m in left if m.owner in dead):
         if message.state == "claimed":  # Slack never saw it: send it now
             if _move(message, ("claimed",), message.owner, owner=owner.token, claimed_at=now):
                 deliver(client, message, owner, now, result, alert=message.purpose == "alert")
-        elif _move(message, ("sending",), message.owner, state="in_doubt", owner=owner.token):
-            log.error("message=%s to=%s in_doubt: its clock died while Slack was answering",
-                      message.id, message.recipient)
-            if message.purpose != "alert":
-                result.add(problem=(message.partnership_id, message.id, message.recipient,
-                                    "in_doubt", "", message.text))
+        # claimed_at stays: Slack's copy, if any, was posted after it
+        elif _move(message, UNCONFIRMED, message.owner, state="unconfirmed", owner=owner.token):
+            log.warning("message=%s to=%s: its clock died while Slack was answering; checking",
+                        message.id, message.recipient)
+            confirm(client, message, owner, now, result)
+    for message in mine:
+        confirm(client, message, owner, now, result)
+
+
+def confirm(client, message: ReminderMessage, owner: Owner, now: datetime,
+            result: SweepResult) -> str:
+    """Settle an `unconfirmed` message of ours by reading its conversation back: delivered if
+    Slack has it, sent (once) if not, `in_doubt` and told to the admins if nobody can tell."""
+    alert = message.purpose == "alert"
+    key = messages.message_key(message.id, message.created_at)
+    try:
+        ts = messages.find_posted(client, message.recipient, key, message.claimed_at)
+    except messages.HistoryUnavailable as unknown:
+        if not _move(message, ("unconfirmed",), owner.token, state="in_doubt",
+                     error=f"history: {unknown.reason}"[:1000]):
+            return "lost"
+        log.error("message=%s to=%s in_doubt: Slack never confirmed it and its conversation "
+                  "cannot be read back (%s)", message.id, message.recipient, unknown.reason)
+        if not alert:
+            result.add(problem=(message.partnership_id, message.id, message.recipient,
+                                "in_doubt", unknown.reason, message.text))
+        return "in_doubt"
+    if ts is not None:
+        if not _move(message, ("unconfirmed",), owner.token, state="delivered", ts=ts,
+                     delivered_at=now, error=""):
+            return "lost"
+        result.add(delivered=1)
+        log.info("message=%s to=%s was delivered before its clock stopped (ts %s)",
+                 message.id, message.recipient, ts)
+        return "delivered"
+    if not _move(message, ("unconfirmed",), owner.token, state="claimed", claimed_at=now):
+        return "lost"
+    log.info("message=%s to=%s never reached Slack; sending it", message.id, message.recipient)
+    return deliver(client, message, owner, now, result, alert=alert)
 
 
 def resend(message_id: int) -> ReminderMessage:

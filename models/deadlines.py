@@ -79,7 +79,8 @@ class ReminderMessage(BaseModel):
     text = TextField()
     blocks = TextField(default="[]")  # JSON
     # claimed -> sending -> delivered; or retry (Slack said try later), failed (Slack refused for
-    # good), in_doubt (the sender died while Slack was answering).
+    # good), unconfirmed (the sender died or timed out while Slack was answering: the next sweep
+    # reads the conversation back), in_doubt (and that history could not be read: admins decide).
     state = CharField(index=True)
     owner = IntegerField(null=True)  # the token of the clock process holding it
     claimed_at = DateTimeField()

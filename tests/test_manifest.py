@@ -39,6 +39,12 @@ LEAST_BOT_SCOPES = {
     "im:write",     # conversations.open: get a DM channel id for reminders and uploads
     "files:write",  # upload the xlsx spreadsheets into a user's DM
     "users:read",   # users.info: real name and timezone for reminders
+    # conversations.history, read only by the clock after a crash or timeout left it unsure
+    # whether Slack took a message: it looks for the message's metadata key before resending
+    # (jobs/messages.find_posted), so a reminder is neither duplicated nor lost.
+    "channels:history",  # ... in a public working-group channel
+    "groups:history",    # ... in a private working-group channel
+    "im:history",        # ... in the bot's DM with a person (DM reminders and admin alerts)
 }
 REQUIRED_BOT_EVENTS = {"app_home_opened"}
 

@@ -15,6 +15,7 @@ from backend.deadlines import ReminderConfig
 from backend.reminders import before_occasion
 from backend.settings import Settings
 from bot.client import make_client
+from jobs import messages
 from jobs.clock import sweep_trigger
 from jobs.sweep import Owner, claim, resend, sweep
 from models import Member
@@ -374,10 +375,11 @@ def test_a_partnership_without_a_channel_is_reported(clockwork, frozen_now):
 # --------------------------------------------------------------------------- crashes and races
 
 
-def _claim_for_dead_clock(year, now, state):
+def _claim_for_dead_clock(year, now, state, recipient=WG):
     dead = Owner(token=424242)  # never started: no process holds it
-    rows = [dict(key="d0:test:C_WG", deadline=None, occasion="test", slot_at=now, late=False)]
-    message = claim(year.partnership_id, WG, "reminder", rows, now, dead,
+    rows = [dict(key=f"d0:test:{recipient}", deadline=None, occasion="test", slot_at=now,
+                 late=False)]
+    message = claim(year.partnership_id, recipient, "reminder", rows, now, dead,
                     lambda mine: ("Left behind", []))
     if state == "sending":
         ReminderMessage.update(state="sending").where(ReminderMessage.id == message.id).execute()
@@ -394,15 +396,74 @@ def test_a_claim_a_dead_clock_never_sent_is_sent_once(clockwork, frozen_now):
     assert clockwork.at(at(2024, 6, 12, 9, 5))[0] == []
 
 
-def test_a_message_a_dead_clock_was_sending_is_reported_not_repeated(clockwork, frozen_now):
+def test_every_message_carries_its_outbox_key_as_metadata(clockwork, frozen_now):
+    frozen_now(datetime(2024, 5, 20, 12, 0))
+    year = quiet_year()
+    add(year, "Tagged", datetime(2024, 6, 19, 17, 0))
+    [call], _ = clockwork.at(at(2024, 6, 12))
+    message = ReminderMessage.get()
+    assert call.arg("metadata") == {"event_type": "crg_reminder", "event_payload": {
+        "message_key": messages.message_key(message.id, message.created_at)}}
+
+
+@pytest.mark.parametrize("recipient", [WG, "U_LEAD"], ids=["channel", "dm"])
+def test_a_message_slack_took_before_its_clock_died_is_recorded_not_repeated(
+        clockwork, frozen_now, fake, recipient):
+    frozen_now(datetime(2024, 5, 20, 12, 0))
+    year = quiet_year()
+    message = _claim_for_dead_clock(year, at(2024, 6, 12, 8, 30), "sending", recipient)
+    # What the dead clock's request did: Slack posted it, with the message's key.
+    key = messages.message_key(message.id, message.created_at)
+    clockwork.client.chat_postMessage(channel=recipient, text="Left behind",
+                                      metadata=messages.metadata_for(key))
+    clockwork.client.chat_postMessage(channel=recipient, text="Something else")  # newer, no key
+    [posted, _] = fake.posted(recipient)
+    sent, result = clockwork.at(at(2024, 6, 12, 9, 0))
+    assert sent == [] and result.delivered == 1  # not sent again, and no alert
+    stored = ReminderMessage.get_by_id(message.id)
+    assert (stored.state, stored.ts) == ("delivered", posted["ts"])
+    [history] = fake.calls_to("conversations.history")
+    assert history.args["channel"] == ("D_LEAD" if recipient == "U_LEAD" else WG)
+    assert history.args["include_all_metadata"] in ("1", "true", True)
+    assert float(history.args["oldest"]) <= at(2024, 6, 12, 8, 30).replace(
+        tzinfo=timezone.utc).timestamp()
+    assert clockwork.at(at(2024, 6, 12, 9, 5))[0] == []
+    assert len(fake.posted(recipient)) == 2
+
+
+def test_a_message_slack_never_took_before_its_clock_died_is_sent_once(clockwork, frozen_now,
+                                                                        fake):
     frozen_now(datetime(2024, 5, 20, 12, 0))
     year = quiet_year()
     message = _claim_for_dead_clock(year, at(2024, 6, 12, 8, 30), "sending")
+    # Another message of the bot in the channel, with another key: not this one.
+    clockwork.client.chat_postMessage(channel=WG, text="Older", metadata=messages.metadata_for(
+        messages.message_key(message.id + 1000, message.created_at)))
     sent, _ = clockwork.at(at(2024, 6, 12, 9, 0))
-    assert [c.args["channel"] for c in sent] == ["U_ADMIN"]
-    assert "may or may not have arrived" in texts(sent[0])
-    assert ReminderMessage.get_by_id(message.id).state == "in_doubt"
+    assert [c.args["text"] for c in sent] == ["Left behind"]
+    assert ReminderMessage.get_by_id(message.id).state == "delivered"
+    assert len(fake.calls_to("conversations.history")) == 1
     assert clockwork.at(at(2024, 6, 12, 9, 5))[0] == []
+    assert [m["text"] for m in fake.posted(WG)] == ["Older", "Left behind"]
+
+
+@pytest.mark.parametrize("unavailable", [
+    lambda fake: fake.fail("conversations.history", "missing_scope"),
+    lambda fake: fake.fail("conversations.history", "not_in_channel"),
+    lambda fake: fake.rate_limit("conversations.history", retry_after=0, times=3),
+], ids=["missing_scope", "not_in_channel", "ratelimited"])
+def test_when_the_history_cannot_be_read_the_admins_decide(clockwork, frozen_now, fake,
+                                                           unavailable):
+    frozen_now(datetime(2024, 5, 20, 12, 0))
+    year = quiet_year()
+    message = _claim_for_dead_clock(year, at(2024, 6, 12, 8, 30), "sending")
+    unavailable(fake)
+    sent, _ = clockwork.at(at(2024, 6, 12, 9, 0))
+    assert [c.args["channel"] for c in sent] == ["U_ADMIN"]  # not resent blind
+    assert "may or may not have arrived" in texts(sent[0])
+    assert f"--resend {message.id}" in texts(sent[0])
+    assert ReminderMessage.get_by_id(message.id).state == "in_doubt"
+    assert clockwork.at(at(2024, 6, 12, 9, 5))[0] == []  # neither resent nor told twice
     resend(message.id)  # an admin checked: it never arrived
     sent, _ = clockwork.at(at(2024, 6, 12, 9, 10))
     assert [c.args["text"] for c in sent] == ["Left behind"]

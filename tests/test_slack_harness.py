@@ -86,6 +86,28 @@ def test_message_timestamps_increase_and_a_user_id_lands_in_a_dm(web):
     assert web.conversations_open(users="U_ALICE")["channel"]["id"] == "D_ALICE"
 
 
+def test_history_answers_posted_messages_newest_first_in_pages(fake, web):
+    meta = {"event_type": "crg_reminder", "event_payload": {"message_key": "m1"}}
+    first = web.chat_postMessage(channel="U_ANN", text="one", metadata=meta)
+    posted = [web.chat_postMessage(channel="U_ANN", text=t)["ts"] for t in ("two", "three")]
+    web.chat_postMessage(channel="C_ELSEWHERE", text="not here")
+    page = web.conversations_history(channel="D_ANN", limit=2)
+    assert [m["text"] for m in page["messages"]] == ["three", "two"] and page["has_more"]
+    assert all(m["bot_id"] for m in page["messages"])
+    rest = web.conversations_history(channel="D_ANN", limit=2,
+                                     cursor=page["response_metadata"]["next_cursor"])
+    assert [m["text"] for m in rest["messages"]] == ["one"] and not rest["has_more"]
+    assert "metadata" not in rest["messages"][0]  # only when asked for
+    with_meta = web.conversations_history(channel="D_ANN", include_all_metadata=True,
+                                          oldest=first["ts"], latest=posted[1], inclusive=True)
+    assert [m["text"] for m in with_meta["messages"]] == ["three", "two", "one"]
+    assert with_meta["messages"][-1]["metadata"] == meta
+    between = web.conversations_history(channel="D_ANN", oldest=first["ts"], latest=posted[1])
+    assert [m["text"] for m in between["messages"]] == ["two"]  # bounds exclusive by default
+    assert fake.posted("U_ANN")[0]["metadata"] == meta
+    assert fake.violations == []
+
+
 def test_form_encoded_json_string_arguments_count_as_present(fake, web):
     blocks = [{"type": "divider"}]
     web.api_call("chat.postMessage", data={"channel": "C_WG", "blocks": json.dumps(blocks)})

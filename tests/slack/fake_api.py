@@ -324,6 +324,9 @@ class FakeSlackAPI:
         self._channels: dict[str, str] = {}
         self._pending_uploads: dict[str, dict[str, Any]] = {}
         self._uploaded_files: dict[str, dict[str, Any]] = {}
+        # Every accepted chat.postMessage, per conversation id (a DM's "D…" id for a user id),
+        # oldest first: what conversations.history answers from.
+        self._posted: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -415,13 +418,20 @@ class FakeSlackAPI:
         return self.calls_to(method)
 
     def reset(self) -> None:
-        """Forget calls, violations, uploads and queued faults; keep registered users and channels."""
+        """Forget calls, violations, uploads and queued faults; keep registered users and channels,
+        and what was posted (conversation history outlives a test's bookkeeping)."""
         with self._lock:
             self._calls.clear()
             self._violations.clear()
             self._faults.clear()
             self._pending_uploads.clear()
             self._uploaded_files.clear()
+
+    def posted(self, channel: str) -> list[dict[str, Any]]:
+        """Messages accepted in a conversation (a user id means the bot's DM), oldest first:
+        ts, text, blocks, bot_id and metadata, as conversations.history would show them."""
+        with self._lock:
+            return [dict(message) for message in self._posted.get(_conversation_id(channel), [])]
 
     def _count(self, method: str) -> int:
         with self._lock:
@@ -561,7 +571,41 @@ class FakeSlackAPI:
     @_responds_to("chat.postMessage")
     def _post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         ts = new_ts()
-        return {"channel": _conversation_id(args["channel"]), "ts": ts, "message": _bot_message(args, ts)}
+        channel = _conversation_id(args["channel"])
+        message = _bot_message(args, ts)
+        metadata = decoded(args.get("metadata"))
+        stored = dict(message, metadata=metadata) if metadata else message
+        self._posted[channel].append(stored)
+        return {"channel": channel, "ts": ts, "message": message}
+
+    @_responds_to("conversations.history")
+    def _history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, between ``oldest`` and ``latest`` (both exclusive unless ``inclusive``),
+        ``limit`` at a time (Slack's default 100) from ``cursor``; metadata only when asked for
+        with ``include_all_metadata``, as on Slack."""
+        inclusive = _truthy(args.get("inclusive"))
+        oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or "inf")
+        with_metadata = _truthy(args.get("include_all_metadata"))
+
+        def within(ts: float) -> bool:
+            if inclusive:
+                return oldest <= ts <= latest
+            return oldest < ts < latest
+
+        if not args.get("channel"):  # the 2021 spec forgets to mark it required
+            raise SlackError("channel_not_found", "conversations.history: no channel given")
+        found = [m for m in reversed(self._posted.get(args["channel"], [])) if within(float(m["ts"]))]
+        start = int(args.get("cursor") or 0)
+        limit = int(args.get("limit") or 100)
+        page = found[start:start + limit]
+        more = start + limit < len(found)
+        messages = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in page]
+        return {
+            "messages": messages,
+            "has_more": more,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     @_responds_to("chat.update")
     def _update_message(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -676,6 +720,11 @@ class FakeSlackAPI:
 def _conversation_id(channel: str) -> str:
     """Posting to a user id lands in the bot's DM with that user, as on Slack."""
     return dm_channel_id(channel) if channel.startswith(("U", "W")) else channel
+
+
+def _truthy(value: Any) -> bool:
+    """A boolean argument as slack_sdk sends it ("1"/"0") or as JSON (true/false)."""
+    return value is True or str(value).lower() in ("1", "true")
 
 
 def _bot_message(args: dict[str, Any], ts: str) -> dict[str, Any]:
