@@ -515,3 +515,45 @@ def test_two_sweeps_at_once_send_each_reminder_once(clockwork, frozen_now, fake)
     assert len(channels) == len(set(channels)) == 3 + 12
     assert Reminder.select().count() == 3 * 4 + 12  # a key per deadline and recipient
     assert {m.state for m in ReminderMessage.select()} == {"delivered"}
+
+
+# --------------------------------------------------------------------------- a whole year
+
+
+def test_a_whole_year_of_dates_each_reminder_once_on_time_to_the_right_people(clockwork,
+                                                                              frozen_now):
+    """The default template, a business case and a funded project, swept every working morning
+    (and either side of nine, and in the evening) from before the year opens to after its
+    monitoring return."""
+    from backend.workdays import is_working_day
+
+    frozen_now(datetime(2024, 3, 25, 12, 0))
+    name = f"Year-long CSP {next(_names)}"
+    partnerships.add_partnership(ADMIN, name, [WG])
+    year = partnerships.open_year(ADMIN, name, "2024/25", 4_500_100)
+    titles = [d.title for d in deadlines.upcoming(year.partnership_id)]
+    assert len(titles) == len(deadlines.DEFAULT_TEMPLATE)
+    lead, proposer = Actor("U0LEAD001", "Lee Lead"), Actor("U0CASE001", "Cas Case")
+    funded = submit(year, "3,000", who=lead)
+    case = submit(year, "2,000", who=proposer)
+    to_opcc(funded)
+    decisions.decide(ADMIN, case, "support")
+    decisions.approve(ADMIN, funded)
+
+    clockwork.days(date(2024, 3, 26), date(2025, 5, 6), times=("08:55", "09:00", "09:05", "20:05"))
+
+    assert ReminderMessage.select().where(ReminderMessage.state != "delivered").count() == 0
+    for now, call in clockwork.sent:
+        local = clock.to_local(now)
+        assert (local.hour, local.minute) == (9, 0), (local, texts(call)[:80])
+        assert is_working_day(local.date())
+    for title in titles:
+        days = [clock.to_local(now).date() for now, _ in clockwork.to(WG, title)]
+        assert len(days) >= 4, (title, days)  # 14, 7 and 1 days before, and on the day
+        assert len(days) == len(set(days)), (title, days)  # never twice in a day
+    progress_dms = clockwork.to(lead.id)
+    assert progress_dms and any("progress_open" in json.dumps(c.arg("blocks")) for _, c in progress_dms)
+    assert clockwork.to(proposer.id, "usiness case")
+    assert not clockwork.to(proposer.id, "progress")  # a proposal is not a funded project
+    sent_keys = [c.arg("metadata")["event_payload"]["message_key"] for _, c in clockwork.sent]
+    assert len(sent_keys) == len(set(sent_keys))  # no message went twice
