@@ -49,13 +49,6 @@ class YearInfo:
     rolled_over: bool
 
 
-def year_by_id(year_id: int) -> YearInfo:
-    year = FinancialYear.get_or_none(FinancialYear.id == year_id)
-    if year is None:
-        raise NotFound("That financial year no longer exists.")
-    return year_info(year)
-
-
 def _partnership_info(p: Partnership) -> PartnershipInfo:
     channels = list(Channel.select().where(Channel.partnership == p).order_by(Channel.id))
     wg = next((c.slack_channel_id for c in channels if c.is_working_group), None)

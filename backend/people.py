@@ -20,19 +20,6 @@ def partnerships_of(user_id: str) -> list[int]:
     return [p.id for p in query]
 
 
-def join(actor: Actor, partnership_id: int) -> bool:
-    """Record that a person works with a partnership (as a partner); True if that is new."""
-    with write_transaction():
-        if Member.get_or_none((Member.partnership == partnership_id)
-                              & (Member.slack_user_id == actor.id)):
-            return False
-        member = Member.create(partnership=partnership_id, slack_user_id=actor.id, role="partner",
-                               granted_by=actor.audit_name, granted_at=clock.now())
-        audit.record(actor, "member.join", "member", member.id, partnership_id=partnership_id,
-                     after={"user": actor.id, "role": "partner"})
-    return True
-
-
 def _valid_user(user_id: str) -> str:
     user_id = (user_id or "").strip()
     if not re.fullmatch(r"[UW][A-Z0-9]{2,}", user_id):

@@ -375,11 +375,6 @@ def list_for_person(user_id: str, limit: int = 25) -> list[ProposalView]:
     return [view(p) for p in query]
 
 
-def find_by_submission(submission_key: str) -> ProposalView | None:
-    found = Proposal.get_or_none(Proposal.submission_key == submission_key)
-    return view(found) if found else None
-
-
 def history(proposal_id: int) -> list[audit.HistoryLine]:
     return audit.history("proposal", proposal_id)
 

@@ -24,6 +24,21 @@ def actor_for(user_id: str, user_name: str, settings: Settings) -> Actor:
                  superadmin=user_id in settings.admin_slack_ids)
 
 
+def actor_of(body: dict, settings: Settings) -> Actor:
+    """The person behind an interaction payload (a button, a modal submission)."""
+    user = body["user"]
+    return actor_for(user["id"], user.get("username") or user.get("name", ""), settings)
+
+
+def partnerships_of_person(user_id: str) -> list[int]:
+    """The person's partnerships; where the deployment has only one, that one."""
+    mine = people.partnerships_of(user_id)
+    if mine:
+        return mine
+    every = partnerships.list_partnerships()
+    return [every[0].id] if len(every) == 1 else []
+
+
 def partnership_for(user_id: str, channel_id: str | None, forced: int | None = None) -> int:
     if forced:
         return forced
@@ -31,17 +46,15 @@ def partnership_for(user_id: str, channel_id: str | None, forced: int | None = N
         linked = partnerships.partnership_for_channel(channel_id)
         if linked:
             return linked
-    mine = people.partnerships_of(user_id)
-    if len(mine) == 1:
-        return mine[0]
+    candidates = partnerships_of_person(user_id)
+    if len(candidates) == 1:
+        return candidates[0]
     every = partnerships.list_partnerships()
     if not every:
         raise NotFound("No partnership has been set up yet: an admin can add one with "
                        "`crg partnership add NAME --channel CHANNEL_ID`.")
-    if len(every) == 1:
-        return every[0].id
     names = {p.id: p.name for p in every}
-    raise NeedsPartnership([(pid, names[pid]) for pid in mine] if mine
+    raise NeedsPartnership([(pid, names[pid]) for pid in candidates] if candidates
                            else [(p.id, p.name) for p in every])
 
 

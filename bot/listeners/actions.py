@@ -2,11 +2,10 @@
 import json
 import re
 
-from bot.commands.proposals import open_form
-from bot.context import SlackRequest, actor_for, partnership_for
-from bot.listeners.commands import ask_partnership, run
 from backend.errors import DomainError
-from bot.context import NeedsPartnership
+from bot.commands.proposals import open_form
+from bot.context import NeedsPartnership, SlackRequest, actor_of, partnership_for
+from bot.listeners.commands import ask_partnership, run
 from bot.text import escape
 
 
@@ -15,8 +14,7 @@ def register(app, settings) -> None:
     def pick_partnership(ack, body, action, client, respond):
         ack()
         choice = json.loads(action["value"])
-        user = body["user"]
-        request = SlackRequest(actor_for(user["id"], user.get("username", ""), settings),
+        request = SlackRequest(actor_of(body, settings),
                                (body.get("channel") or {}).get("id"), body.get("trigger_id"),
                                client, settings, forced_partnership=int(choice["p"]))
         reply = run(choice.get("cmd", ""), request)

@@ -6,7 +6,7 @@ from backend.errors import DomainError
 from bot.announce import tell
 from bot.background import later
 from bot.commands.deadlines import ADD_CALLBACK, MOVE_CALLBACK, deadline_line, read_when
-from bot.context import actor_for
+from bot.context import actor_of
 
 
 def _errors(refusal: DomainError) -> dict[str, str]:
@@ -17,7 +17,7 @@ def _errors(refusal: DomainError) -> dict[str, str]:
 def register(app, settings) -> None:
     @app.view(ADD_CALLBACK)
     def add(ack, body, view, client):
-        actor = actor_for(body["user"]["id"], body["user"].get("name", ""), settings)
+        actor = actor_of(body, settings)
         values = view["state"]["values"]
         meta = json.loads(view["private_metadata"])
         kind = ((values.get("kind") or {}).get("value", {}).get("selected_option") or {}).get("value", "")
@@ -32,7 +32,7 @@ def register(app, settings) -> None:
 
     @app.view(MOVE_CALLBACK)
     def move(ack, body, view, client):
-        actor = actor_for(body["user"]["id"], body["user"].get("name", ""), settings)
+        actor = actor_of(body, settings)
         meta = json.loads(view["private_metadata"])
         try:
             moved = deadlines.move(actor, meta["d"], read_when(view["state"]["values"]))

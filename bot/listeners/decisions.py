@@ -7,7 +7,7 @@ from backend.errors import DomainError
 from backend.money import parse_amount
 from bot.announce import after_decision, tell
 from bot.background import later
-from bot.context import actor_for
+from bot.context import actor_of
 from bot.decision_ui import FORM_CALLBACK, FORMS, form, read_form
 from bot.text import escape
 
@@ -37,8 +37,7 @@ def register(app, settings) -> None:
     @app.action(re.compile(r"^decide_[a-z_]+$"))
     def on_decision_button(ack, body, action, client):
         ack()
-        user = body["user"]
-        actor = actor_for(user["id"], user.get("username") or user.get("name", ""), settings)
+        actor = actor_of(body, settings)
         name = action["action_id"][len("decide_"):]
         choice = json.loads(action.get("value") or "{}")
         channel, ts = _where(body)
@@ -56,8 +55,7 @@ def register(app, settings) -> None:
     @app.view(FORM_CALLBACK)
     def on_decision_form(ack, body, view, client):
         meta = json.loads(view["private_metadata"])
-        user = body["user"]
-        actor = actor_for(user["id"], user.get("username") or user.get("name", ""), settings)
+        actor = actor_of(body, settings)
         answers = read_form(view["state"]["values"])
         try:
             outcome = record(actor, meta["a"], int(meta["p"]), meta.get("s"), answers)

@@ -9,7 +9,7 @@ from backend.errors import DomainError
 from backend.money import format_pence
 from bot.announce import dm, refresh_post, tell
 from bot.background import later
-from bot.context import actor_for
+from bot.context import actor_of
 from bot.text import escape
 from bot.views import finance_forms
 from jobs.messages import PROGRESS_ACTION
@@ -32,7 +32,7 @@ def after_progress(client, proposal_id: int, report, user_id: str, channel: str 
 def register(app, settings) -> None:
     @app.view(finance_forms.PROGRESS_CALLBACK)
     def submit_progress(ack, body, view, client):
-        actor = actor_for(body["user"]["id"], body["user"].get("name", ""), settings)
+        actor = actor_of(body, settings)
         meta = finance_forms.metadata(view)
         try:
             report = progress.record(actor, meta["proposal_id"],
@@ -47,7 +47,7 @@ def register(app, settings) -> None:
 
     @app.view(finance_forms.SPEND_CALLBACK)
     def submit_spend(ack, body, view, client):
-        actor = actor_for(body["user"]["id"], body["user"].get("name", ""), settings)
+        actor = actor_of(body, settings)
         meta = finance_forms.metadata(view)
         try:
             line = spend.record(actor, meta["proposal_id"],

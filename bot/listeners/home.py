@@ -1,20 +1,19 @@
 """The App Home tab: my proposals, my partnership's pots, what is due soon, and Propose."""
 import logging
 
-from backend import deadlines, partnerships, people, proposals
+from backend import deadlines, partnerships, proposals
 from backend.errors import NotFound
 from backend.pots import year_figures
 from bot.blocks import button, context, header, pots_blocks, proposal_line, section
 from bot.commands.deadlines import deadline_line
+from bot.context import partnerships_of_person
 
 log = logging.getLogger("crg.bot.home")
 
 
 def home_view(user_id: str) -> dict:
-    mine = people.partnerships_of(user_id)
+    mine = partnerships_of_person(user_id)
     names = {p.id: p.name for p in partnerships.list_partnerships()}
-    if not mine and len(names) == 1:
-        mine = list(names)
     propose = [button("Propose a project" + (f" ({names[pid]})" if len(mine) > 1 else ""),
                       f"home_propose_{pid}", str(pid), style="primary") for pid in mine[:5]]
     if not propose:

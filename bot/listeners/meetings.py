@@ -4,7 +4,7 @@ from backend.errors import DomainError
 from bot.announce import tell
 from bot.background import later
 from bot.commands.meetings import FORM_CALLBACK, read_when
-from bot.context import actor_for
+from bot.context import actor_of
 from bot.text import escape
 from bot.views.proposal_form import metadata
 
@@ -12,7 +12,7 @@ from bot.views.proposal_form import metadata
 def register(app, settings) -> None:
     @app.view(FORM_CALLBACK)
     def schedule(ack, body, view, client):
-        actor = actor_for(body["user"]["id"], body["user"].get("name", ""), settings)
+        actor = actor_of(body, settings)
         values = view["state"]["values"]
         title = ((values.get("title") or {}).get("value") or {}).get("value") or ""
         try:

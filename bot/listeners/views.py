@@ -8,7 +8,7 @@ from backend.errors import DomainError, FieldErrors
 from bot import contact_names
 from bot.announce import announce_new, refresh_post
 from bot.background import later
-from bot.context import actor_for
+from bot.context import actor_of
 from bot.views import proposal_form
 
 
@@ -28,7 +28,7 @@ def _draft(body, view, client):
 def register(app, settings) -> None:
     @app.view(proposal_form.SUBMIT_CALLBACK)
     def submit(ack, body, view, client):
-        actor = actor_for(body["user"]["id"], body["user"].get("name", ""), settings)
+        actor = actor_of(body, settings)
         try:
             meta, draft = _draft(body, view, client)
             # The view id is the submission's identity: Slack's retries and a double click on
@@ -44,7 +44,7 @@ def register(app, settings) -> None:
 
     @app.view(proposal_form.EDIT_CALLBACK)
     def edit(ack, body, view, client):
-        actor = actor_for(body["user"]["id"], body["user"].get("name", ""), settings)
+        actor = actor_of(body, settings)
         try:
             meta, draft = _draft(body, view, client)
             changed = proposals.edit(actor, meta["proposal_id"], draft)
