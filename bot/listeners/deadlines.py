@@ -7,6 +7,7 @@ from bot.announce import tell
 from bot.background import later
 from bot.commands.deadlines import ADD_CALLBACK, MOVE_CALLBACK, deadline_line, read_when
 from bot.context import actor_of
+from bot.forms import REFUSED, saved
 
 
 def _errors(refusal: DomainError) -> dict[str, str]:
@@ -22,22 +23,18 @@ def register(app, settings) -> None:
         meta = json.loads(view["private_metadata"])
         kind = ((values.get("kind") or {}).get("value", {}).get("selected_option") or {}).get("value", "")
         title = (values.get("title") or {}).get("value", {}).get("value") or ""
-        try:
-            made = deadlines.add(actor, meta["p"], kind, title, read_when(values))
-        except DomainError as refusal:
-            ack(response_action="errors", errors=_errors(refusal))
+        made = saved(ack, lambda: deadlines.add(actor, meta["p"], kind, title, read_when(values)),
+                     _errors)
+        if made is REFUSED:
             return
-        ack()
         later(tell, client, actor.id, None, f"Added {deadline_line(made)[2:]}.")
 
     @app.view(MOVE_CALLBACK)
     def move(ack, body, view, client):
         actor = actor_of(body, settings)
         meta = json.loads(view["private_metadata"])
-        try:
-            moved = deadlines.move(actor, meta["d"], read_when(view["state"]["values"]))
-        except DomainError as refusal:
-            ack(response_action="errors", errors=_errors(refusal))
+        moved = saved(ack, lambda: deadlines.move(actor, meta["d"], read_when(view["state"]["values"])),
+                      _errors)
+        if moved is REFUSED:
             return
-        ack()
         later(tell, client, actor.id, None, f"Moved: {deadline_line(moved)[2:]}.")

@@ -8,6 +8,7 @@ from backend.money import parse_amount
 from bot.announce import after_decision, tell
 from bot.background import later
 from bot.context import actor_of
+from bot.forms import REFUSED, saved
 from bot.decision_ui import FORM_CALLBACK, FORMS, form, read_form
 from bot.text import escape
 
@@ -57,13 +58,14 @@ def register(app, settings) -> None:
         meta = json.loads(view["private_metadata"])
         actor = actor_of(body, settings)
         answers = read_form(view["state"]["values"])
-        try:
-            outcome = record(actor, meta["a"], int(meta["p"]), meta.get("s"), answers)
-        except DomainError as refusal:
-            blocks = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"] \
-                or list(view["state"]["values"])
-            field = refusal.field if refusal.field in blocks else blocks[0]
-            ack(response_action="errors", errors={field: refusal.message})
+        blocks = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"] \
+            or list(view["state"]["values"])
+
+        def against_input(refusal):
+            return {refusal.field if refusal.field in blocks else blocks[0]: refusal.message}
+
+        outcome = saved(ack, lambda: record(actor, meta["a"], int(meta["p"]), meta.get("s"), answers),
+                        against_input)
+        if outcome is REFUSED:
             return
-        ack()
         later(after_decision, client, outcome, meta["a"], actor.id, meta.get("c") or None)

@@ -10,6 +10,7 @@ from backend.money import format_pence
 from bot.announce import dm, refresh_post, tell
 from bot.background import later
 from bot.context import actor_of
+from bot.forms import REFUSED, saved
 from bot.text import escape
 from bot.views import finance_forms
 from jobs.messages import PROGRESS_ACTION
@@ -34,14 +35,11 @@ def register(app, settings) -> None:
     def submit_progress(ack, body, view, client):
         actor = actor_of(body, settings)
         meta = finance_forms.metadata(view)
-        try:
-            report = progress.record(actor, meta["proposal_id"],
-                                     **finance_forms.read_progress(view["state"]["values"]))
-        except DomainError as refusal:
-            ack(response_action="errors",
-                errors=finance_forms.errors_for(refusal, finance_forms.PROGRESS_BLOCKS))
+        report = saved(ack, lambda: progress.record(
+            actor, meta["proposal_id"], **finance_forms.read_progress(view["state"]["values"])),
+            lambda refusal: finance_forms.errors_for(refusal, finance_forms.PROGRESS_BLOCKS))
+        if report is REFUSED:
             return
-        ack()
         later(after_progress, client, meta["proposal_id"], report, actor.id,
               _origin(meta.get("channel")))
 
@@ -49,14 +47,11 @@ def register(app, settings) -> None:
     def submit_spend(ack, body, view, client):
         actor = actor_of(body, settings)
         meta = finance_forms.metadata(view)
-        try:
-            line = spend.record(actor, meta["proposal_id"],
-                                **finance_forms.read_spend(view["state"]["values"]))
-        except DomainError as refusal:
-            ack(response_action="errors",
-                errors=finance_forms.errors_for(refusal, finance_forms.SPEND_BLOCKS))
+        line = saved(ack, lambda: spend.record(
+            actor, meta["proposal_id"], **finance_forms.read_spend(view["state"]["values"])),
+            lambda refusal: finance_forms.errors_for(refusal, finance_forms.SPEND_BLOCKS))
+        if line is REFUSED:
             return
-        ack()
         project = proposals.get(line.proposal_id)
         later(tell, client, actor.id, _origin(meta.get("channel")),
               f"Recorded spend line {line.id}: {format_pence(line.amount_pence)} on {project.ref} "

@@ -1,10 +1,10 @@
 """The meeting form: scheduling a working-group meeting and announcing it to the group."""
 from backend import clock, meetings, partnerships
-from backend.errors import DomainError
 from bot.announce import tell
 from bot.background import later
 from bot.commands.meetings import FORM_CALLBACK, read_when
 from bot.context import actor_of
+from bot.forms import REFUSED, saved
 from bot.text import escape
 from bot.views.proposal_form import metadata
 
@@ -15,14 +15,12 @@ def register(app, settings) -> None:
         actor = actor_of(body, settings)
         values = view["state"]["values"]
         title = ((values.get("title") or {}).get("value") or {}).get("value") or ""
-        try:
-            meeting = meetings.schedule(actor, metadata(view)["year"], read_when(values, "held"),
-                                        read_when(values, "cutoff"), title)
-        except DomainError as refusal:
-            block = "cutoff_date" if refusal.field == "cutoff" else "held_date"
-            ack(response_action="errors", errors={block: refusal.message})
+        meeting = saved(ack, lambda: meetings.schedule(
+            actor, metadata(view)["year"], read_when(values, "held"), read_when(values, "cutoff"),
+            title), lambda refusal: {"cutoff_date" if refusal.field == "cutoff" else "held_date":
+                                     refusal.message})
+        if meeting is REFUSED:
             return
-        ack()
         channel = partnerships.working_group_channel(meeting.partnership_id)
         text = (f":calendar: {escape(meeting.title)} is on {clock.show(meeting.held_at)}. "
                 f"Upfront proposals must be in by {clock.show(meeting.cutoff_at)} to be on its "

@@ -9,6 +9,7 @@ from bot import contact_names
 from bot.announce import announce_new, refresh_post
 from bot.background import later
 from bot.context import actor_of
+from bot.forms import REFUSED, saved
 from bot.views import proposal_form
 
 
@@ -29,28 +30,27 @@ def register(app, settings) -> None:
     @app.view(proposal_form.SUBMIT_CALLBACK)
     def submit(ack, body, view, client):
         actor = actor_of(body, settings)
-        try:
+
+        def save():
             meta, draft = _draft(body, view, client)
             # The view id is the submission's identity: Slack's retries and a double click on
             # Submit carry the same one, and find the proposal already made.
-            saved, created = proposals.submit(actor, meta["year_id"], draft,
-                                              submission_key=f"view:{view['id']}")
-        except DomainError as refusal:
-            ack(response_action="errors", errors=_errors(refusal))
-            return
-        ack()
-        if created:
-            later(announce_new, client, saved)
+            return proposals.submit(actor, meta["year_id"], draft,
+                                    submission_key=f"view:{view['id']}")
+
+        result = saved(ack, save, _errors)
+        if result is not REFUSED and result[1]:
+            later(announce_new, client, result[0])
 
     @app.view(proposal_form.EDIT_CALLBACK)
     def edit(ack, body, view, client):
         actor = actor_of(body, settings)
-        try:
+
+        def save():
             meta, draft = _draft(body, view, client)
-            changed = proposals.edit(actor, meta["proposal_id"], draft)
-        except DomainError as refusal:
-            ack(response_action="errors", errors=_errors(refusal))
-            return
-        ack()
-        later(refresh_post, client, changed)
+            return proposals.edit(actor, meta["proposal_id"], draft)
+
+        changed = saved(ack, save, _errors)
+        if changed is not REFUSED:
+            later(refresh_post, client, changed)
 
