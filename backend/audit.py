@@ -12,15 +12,19 @@ from backend import clock
 from backend.actors import Actor
 from backend.errors import NotAllowed
 from models import AuditRecord
+from models.prepared import PreparedInsert
 
 
 def _dump(values: dict | None) -> str:
     return json.dumps(values or {}, sort_keys=True, default=str)
 
 
+_INSERT = PreparedInsert(AuditRecord)
+
+
 def record(actor: Actor, action: str, entity: str, entity_id: int, *, partnership_id=None,
            before: dict | None = None, after: dict | None = None) -> None:
-    AuditRecord.create(at=clock.now(), actor=actor.audit_name, action=action, entity=entity,
+    _INSERT.create(at=clock.now(), actor=actor.audit_name, action=action, entity=entity,
                        entity_id=entity_id, partnership_id=partnership_id,
                        before=_dump(before), after=_dump(after))
 

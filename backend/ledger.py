@@ -15,6 +15,7 @@ from backend.errors import InsufficientFunds, InvalidInput, PotLocked
 from backend.money import format_pence
 from backend.pots import pot_states
 from models import FinancialYear, LedgerEntry, Partnership, Pot, Proposal
+from models.prepared import Prepared, slot
 
 ALLOCATION = "allocation"
 ROLLOVER_OUT = "rollover_out"
@@ -25,14 +26,19 @@ SPEND = "spend"
 SPEND_REVERSAL = "spend_reversal"
 
 
+_LOCKED_YEAR = Prepared(lambda: locked(
+    FinancialYear.select(FinancialYear, Partnership).join(Partnership)
+    .where(FinancialYear.id == slot("year")), of=FinancialYear))
+
+
 @contextmanager
 def year_transaction(year_id: int):
     """One write transaction holding the year's lock; yields the freshly read year."""
     with write_transaction():
-        query = (FinancialYear.select(FinancialYear, Partnership).join(Partnership)
-                 .where(FinancialYear.id == year_id))
-        year = locked(query, of=FinancialYear).get()
-        yield year
+        found = _LOCKED_YEAR.objects(year=year_id)
+        if not found:
+            raise FinancialYear.DoesNotExist(f"There is no financial year {year_id}.")
+        yield found[0]
 
 
 def post(pot: Pot, kind: str, amount_pence: int, actor: Actor, *, proposal: Proposal | None = None,

@@ -1,9 +1,10 @@
 """What the pots hold, summed from the ledger (there is no stored balance to drift)."""
 from dataclasses import dataclass
 
-from peewee import fn
+from peewee import Case, Value, fn
 
 from models import FinancialYear, LedgerEntry, Pot, Proposal
+from models.prepared import Prepared, slot
 
 # How each kind of entry moves a pot's (allocated, committed, spent) figures.
 EFFECTS = {
@@ -41,28 +42,50 @@ class PotState:
         return self.available - self.earmarked
 
 
-def _ledger_totals(year_id: int) -> dict[tuple[str, str], int]:
-    """{(pot kind, entry kind): total pence} for a year, in one aggregate query."""
-    rows = (LedgerEntry.select(Pot.kind, LedgerEntry.kind.alias("entry_kind"),
-                               fn.SUM(LedgerEntry.amount_pence).alias("total"))
-            .join(Pot).where(Pot.year == year_id)
-            .group_by(Pot.kind, LedgerEntry.kind).tuples())
-    return {(pot_kind, entry_kind): int(total) for pot_kind, entry_kind, total in rows}
+EARMARK = "earmark"  # in the sums below: what the year's earmarked proposals ask of each pot
+_SUMS = Prepared(lambda: (
+    LedgerEntry.select(Pot.kind, LedgerEntry.kind, fn.SUM(LedgerEntry.amount_pence))
+    .join(Pot).where(Pot.year == slot("year")).group_by(Pot.kind, LedgerEntry.kind)
+    .union_all(Proposal.select(Proposal.pot, Value(EARMARK), fn.SUM(Proposal.amount_pence))
+               .where((Proposal.year == slot("year")) & Proposal.status.in_(EARMARKED_STATUSES))
+               .group_by(Proposal.pot))))
 
 
-def pot_states(year: FinancialYear, ledger_totals: dict | None = None) -> dict[str, PotState]:
-    """Both pots of a year, in two aggregate queries whatever the number of entries."""
+def _sums(year_id: int) -> dict[tuple[str, str], int]:
+    """{(pot kind, entry kind or EARMARK): total pence} for a year, in one aggregate query."""
+    return {(pot_kind, kind): int(total) for pot_kind, kind, total in _SUMS.rows(year=year_id)}
+
+
+def pot_states(year: FinancialYear, sums: dict | None = None) -> dict[str, PotState]:
+    """Both pots of a year, from one aggregate query whatever the number of entries."""
     totals = {kind: [0, 0, 0] for kind in ("upfront", "tactical")}
-    sums = _ledger_totals(year.id) if ledger_totals is None else ledger_totals
+    sums = _sums(year.id) if sums is None else sums
     for (pot_kind, entry_kind), total in sums.items():
-        for i, sign in enumerate(EFFECTS[entry_kind]):
-            totals[pot_kind][i] += sign * total
-    earmarks = dict((Proposal.select(Proposal.pot, fn.SUM(Proposal.amount_pence))
-                     .where((Proposal.year == year.id) & Proposal.status.in_(EARMARKED_STATUSES))
-                     .group_by(Proposal.pot).tuples()))
-    return {kind: PotState(kind, *figures, earmarked=int(earmarks.get(kind) or 0),
+        if entry_kind != EARMARK:
+            for i, sign in enumerate(EFFECTS[entry_kind]):
+                totals[pot_kind][i] += sign * total
+    return {kind: PotState(kind, *figures, earmarked=sums.get((kind, EARMARK), 0),
                            locked=kind == "tactical" and year.rolled_over_at is None)
             for kind, figures in totals.items()}
+
+
+# Each entry kind's effect on what a pot can still take: allocated less committed.
+_AVAILABLE_SIGN = {kind: allocated - committed for kind, (allocated, committed, _) in EFFECTS.items()}
+
+
+def available_query():
+    """`pot_states(year)[kind].available` as one small aggregate, for the slots `year` and `kind`:
+    what a submission checks, so it can be read in the same round trip as the rest."""
+    return (LedgerEntry.select(fn.COALESCE(fn.SUM(
+        Case(LedgerEntry.kind, list(_AVAILABLE_SIGN.items()), 0) * LedgerEntry.amount_pence), 0))
+        .join(Pot).where((Pot.year == slot("year")) & (Pot.kind == slot("kind"))))
+
+
+_AVAILABLE = Prepared(available_query)
+
+
+def available(year_id: int, kind: str) -> int:
+    return int(_AVAILABLE.scalar(year=year_id, kind=kind))
 
 
 @dataclass(frozen=True)
@@ -100,7 +123,7 @@ class YearFigures:
 
 
 def year_figures(year: FinancialYear) -> YearFigures:
-    sums = _ledger_totals(year.id)
+    sums = _sums(year.id)
     return YearFigures(year.partnership.name, year.label, year.allocation_pence,
                        year.upfront_pence, year.tactical_pence, sums.get(("tactical", "rollover_in"), 0),
                        pot_states(year, sums))

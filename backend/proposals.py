@@ -9,13 +9,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from peewee import Select, fn
+
 from backend import audit, clock, fiscal
 from backend.actors import Actor, role_of
 from backend.errors import Conflict, FieldErrors, InvalidInput, NotAllowed, NotFound, PotLocked
 from backend.ledger import FINAL_STATUSES, tactical_locked_message, year_transaction
 from backend.money import format_pence, parse_amount
-from backend.pots import pot_states
+from backend.pots import available, available_query
 from models import FinancialYear, Partnership, Priority, Proposal
+from models.prepared import Prepared, PreparedInsert, slot
 
 STATUS_LABELS = {
     "submitted": "Submitted",
@@ -130,6 +133,18 @@ def snapshot(p: Proposal) -> dict:
             "note": p.decision_note}
 
 
+_PRIORITY_NAMES = Prepared(lambda: (
+    Priority.select(Priority.name).where(Priority.year == slot("year")).order_by(Priority.position)))
+# What a submission needs to know once it holds the year's lock, in one round trip: the
+# proposal its key already made (a Slack retry or a double click), how many the year has (the
+# new number follows them) and what the chosen pot has available.
+_ON_SUBMIT = Prepared(lambda: Select(columns=(
+    Proposal.select(Proposal.id).where(Proposal.submission_key == slot("key")),
+    Proposal.select(fn.COUNT(Proposal.id)).where(Proposal.year == slot("year")),
+    available_query())))
+_INSERT = PreparedInsert(Proposal)
+
+
 def _checked(draft: Draft, year: FinancialYear, actor: Actor) -> dict:
     """The proposal's columns from a draft, or every problem at once against its field."""
     errors: dict[str, str] = {}
@@ -141,7 +156,7 @@ def _checked(draft: Draft, year: FinancialYear, actor: Actor) -> dict:
     lead = " ".join(draft.lead_organisation.split())
     if not lead:
         errors["lead_organisation"] = "Name the organisation that will lead the project."
-    pot = (draft.pot or "").strip().lower()
+    pot = _pot_kind(draft)
     if pot not in ("upfront", "tactical"):
         errors["pot"] = "Choose the upfront or the tactical pot."
     amount = None
@@ -149,8 +164,7 @@ def _checked(draft: Draft, year: FinancialYear, actor: Actor) -> dict:
         amount = parse_amount(draft.amount, field="amount")
     except InvalidInput as refusal:
         errors["amount"] = refusal.message
-    known = [name for (name,) in Priority.select(Priority.name).where(Priority.year == year)
-             .order_by(Priority.position).tuples()]
+    known = [name for (name,) in _PRIORITY_NAMES.rows(year=year.id)]
     chosen = [p for p in draft.priorities if p]
     unknown = [p for p in chosen if p not in known]
     if not chosen:
@@ -170,6 +184,10 @@ def _checked(draft: Draft, year: FinancialYear, actor: Actor) -> dict:
                 description=draft.description.strip(), priorities=json.dumps(chosen),
                 planned_start=draft.planned_start, planned_end=draft.planned_end,
                 planned_spend=json.dumps(spend))
+
+
+def _pot_kind(draft: Draft) -> str:
+    return (draft.pot or "").strip().lower()
 
 
 def _date_errors(draft: Draft, year: FinancialYear) -> dict[str, str]:
@@ -201,7 +219,8 @@ def _planned_spend(quarters: dict[str, str], amount: int | None) -> tuple[dict, 
     return spend, None
 
 
-def _pot_refusal(year: FinancialYear, pot: str, amount: int, exclude: Proposal | None = None) -> None:
+def _pot_refusal(year: FinancialYear, pot: str, amount: int, left: int) -> None:
+    """Why `pot` cannot take `amount` now, if it cannot; `left` is what it has available."""
     if pot == "tactical" and year.rolled_over_at is None:
         raise PotLocked(tactical_locked_message(year), field="pot")
     if pot == "upfront":
@@ -212,9 +231,8 @@ def _pot_refusal(year: FinancialYear, pot: str, amount: int, exclude: Proposal |
         if year.upfront_cutoff_at is not None and clock.now() > year.upfront_cutoff_at:
             raise InvalidInput(f"The proposal cut-off for upfront projects in {year.label} "
                                f"passed on {clock.show(year.upfront_cutoff_at)}.", field="pot")
-    available = pot_states(year)[pot].available
-    if amount > available:
-        raise InvalidInput(f"The {pot} pot has {format_pence(available)} available; "
+    if amount > left:
+        raise InvalidInput(f"The {pot} pot has {format_pence(left)} available; "
                            f"{format_pence(amount)} is more than that.", field="amount")
 
 
@@ -226,16 +244,14 @@ def submit(actor: Actor, year_id: int, draft: Draft,
     and returns the first proposal instead of making a second.
     """
     with year_transaction(year_id) as year:
-        if submission_key:
-            existing = (Proposal.select(Proposal.id)
-                        .where(Proposal.submission_key == submission_key).scalar())
-            if existing:
-                return view(Proposal.get_by_id(existing)), False
+        existing, count, left = _ON_SUBMIT.rows(key=submission_key, year=year.id,
+                                                kind=_pot_kind(draft))[0]
+        if existing:
+            return view(Proposal.get_by_id(existing)), False
         values = _checked(draft, year, actor)
-        _pot_refusal(year, values["pot"], values["amount_pence"])
-        number = (Proposal.select().where(Proposal.year == year).count()) + 1
+        _pot_refusal(year, values["pot"], values["amount_pence"], int(left))
         now = clock.now()
-        proposal = Proposal.create(year=year, number=number, status="submitted",
+        proposal = _INSERT.create(year=year, number=count + 1, status="submitted",
                                    proposer_slack_id=actor.id, submission_key=submission_key,
                                    created_at=now, updated_at=now, **values)
         audit.record(actor, "proposal.submit", "proposal", proposal.id,
@@ -260,7 +276,8 @@ def edit(actor: Actor, proposal_id: int, draft: Draft) -> ProposalView:
         before = snapshot(proposal)
         values = _checked(draft, year, actor)
         values["contact_slack_id"] = draft.contact_slack_id or proposal.contact_slack_id
-        _pot_refusal(year, values["pot"], values["amount_pence"])
+        _pot_refusal(year, values["pot"], values["amount_pence"],
+                     available(year.id, values["pot"]))
         for name, value in values.items():
             setattr(proposal, name, value)
         resubmitted = proposal.status == "changes_requested"

@@ -4,11 +4,17 @@ A small pool of threads in the same process, rather than bolt's lazy listeners, 
 the whole request for each one: the work here needs only an id and the Web API client. A task's
 failure is logged with a reference (never swallowed), and each task gives its database
 connection back when it ends.
+
+Work asked for while serving an HTTP request starts once the response has been sent, so it
+never competes with the answer Slack is waiting for (over Socket Mode, where there is no HTTP
+response, it starts at once).
 """
 import logging
 import threading
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+
+from flask import g, has_request_context
 
 from models import database
 
@@ -29,12 +35,26 @@ def _run(fn, args, kwargs):
             database.close()
 
 
-def later(fn, *args, **kwargs) -> Future:
+def later(fn, *args, **kwargs) -> None:
+    if has_request_context():
+        g.setdefault("crg_after_response", []).append((fn, args, kwargs))
+    else:
+        _start(fn, args, kwargs)
+
+
+def after_response(response):
+    """Start the request's `later` work when the server closes `response`, having sent it."""
+    tasks = g.pop("crg_after_response", None)
+    if tasks:
+        response.call_on_close(lambda: [_start(*task) for task in tasks])
+    return response
+
+
+def _start(fn, args, kwargs) -> None:
     future = _pool.submit(_run, fn, args, kwargs)
     with _lock:
         _pending.add(future)
     future.add_done_callback(_forget)
-    return future
 
 
 def _forget(future: Future) -> None:

@@ -21,10 +21,11 @@ def register_slack(flask_app: Flask, settings: Settings, client=None) -> None:
     from slack_bolt.adapter.flask import SlackRequestHandler
 
     from bot.app import create_bolt_app
+    from bot.background import after_response
 
     handler = SlackRequestHandler(create_bolt_app(settings, client))
     flask_app.extensions["crg_bolt"] = handler.app
 
     @flask_app.post(SLACK_PATH)
     def slack_events():
-        return handler.handle(request)
+        return after_response(handler.handle(request))

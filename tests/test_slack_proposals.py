@@ -170,3 +170,33 @@ def test_fuzzed_forms_are_answered_inline_and_save_only_good_ones(slack, title, 
         assert Proposal.select().count() == before
     else:
         assert Proposal.select().count() == before + 1
+
+
+def test_posts_start_only_once_slack_has_its_answer(slack):
+    """The channel post and DM wait for the response to be sent, so they never slow the answer."""
+    from bot.background import drain
+    from tests.slack.requests import _sign, view_submission
+
+    partnership()
+    view = opened_form(slack, user_id="U_ALICE", channel_id=WG)
+    body = view_submission(view["callback_id"], form_values(), user_id="U_ALICE",
+                           private_metadata=view["private_metadata"])
+    # Unbuffered: the response is not closed yet, as while a server is still sending it.
+    response = slack.slack.flask_client.post(slack.slack.path, data=body,
+                                             headers=_sign(body, slack.settings.slack_signing_secret,
+                                                           None), buffered=False)
+    assert response.status_code == 200 and Proposal.select().count() == 1
+    assert drain(timeout=5)
+    assert slack.fake.calls_to("chat.postMessage") == [], "posted before the answer was sent"
+    response.close()
+    posts = wait_posts(slack.fake, 2)
+    assert {c.args["channel"] for c in posts} >= {WG}
+
+
+def test_work_asked_for_outside_a_request_starts_at_once():
+    """Socket Mode and the clock have no HTTP response to wait for."""
+    from bot.background import drain, later
+
+    ran = []
+    later(ran.append, "done")
+    assert drain(timeout=5) and ran == ["done"]

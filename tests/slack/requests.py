@@ -420,7 +420,9 @@ class SlackClient:
             headers = {"Content-Type": headers["Content-Type"]}
         if retry_num is not None:
             headers.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"})
-        return self.flask_client.post(self.path, data=body, headers=headers)
+        # Buffered, so the response is read and closed as a server closes it once sent (the
+        # app's after-the-answer work starts then).
+        return self.flask_client.post(self.path, data=body, headers=headers, buffered=True)
 
     def _default_response_url(self, fields: dict[str, Any]) -> None:
         """Point the request's response_url at the fake, under a fresh name."""

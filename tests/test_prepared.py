@@ -1,0 +1,104 @@
+"""Prepared queries give exactly what the same peewee query gives, on both databases."""
+import itertools
+from datetime import date, datetime
+
+from peewee import CharField, DateTimeField, IntegerField, Model, fn
+
+from backend import proposals
+from models import AuditRecord, FinancialYear, Partnership, Proposal, database
+from models.prepared import Prepared, PreparedInsert, slot
+from tests.builders import open_year, submit
+
+
+def test_rows_and_scalar_match_peewee_with_constants_and_slots(db):
+    year = open_year()
+    first = submit(year, amount="10")
+    submit(year, amount="20", pot="upfront")
+    Proposal.update(status="supported").where(Proposal.id == first).execute()
+    built = []
+
+    def build():
+        built.append(1)
+        return (Proposal.select(Proposal.pot, fn.SUM(Proposal.amount_pence))
+                .where((Proposal.year == slot("year")) & Proposal.status.in_(("supported", "x")))
+                .group_by(Proposal.pot))
+
+    prepared = Prepared(build)
+    expected = list(Proposal.select(Proposal.pot, fn.SUM(Proposal.amount_pence))
+                    .where((Proposal.year == year.id) & Proposal.status.in_(("supported", "x")))
+                    .group_by(Proposal.pot).tuples())
+    for _ in range(3):
+        assert prepared.rows(year=year.id) == expected == [("upfront", 1000)]
+    assert prepared.rows(year=year.id + 1000) == []
+    assert len(built) == 1, "the SQL is built once per kind of database, not per run"
+    count = Prepared(lambda: Proposal.select(fn.COUNT(Proposal.id)).where(Proposal.year == slot("y")))
+    assert count.scalar(y=year.id) == 2
+    missing = Prepared(lambda: Proposal.select(Proposal.id).where(Proposal.submission_key == slot("k")))
+    assert missing.scalar(k="no such key") is None
+
+
+def test_slots_convert_values_as_their_field_stores_them(db):
+    year = open_year()
+    proposal_id = submit(year, planned_start=date(2024, 6, 1))
+    on_date = Prepared(lambda: Proposal.select(Proposal.id)
+                       .where(Proposal.planned_start == slot("day", Proposal.planned_start)))
+    assert on_date.scalar(day=date(2024, 6, 1)) == proposal_id
+    assert on_date.scalar(day="2024-06-01") == proposal_id  # stored as the field would store it
+    assert on_date.scalar(day=date(2024, 6, 2)) is None
+
+
+def test_objects_are_models_with_their_joins_attached(db):
+    year = open_year(name="Northshire CSP")
+    query = Prepared(lambda: FinancialYear.select(FinancialYear, Partnership).join(Partnership)
+                     .where(FinancialYear.id == slot("year")))
+    (found,) = query.objects(year=year.id)
+    assert isinstance(found, FinancialYear) and found.id == year.id
+    assert found.label == year.label and found.allocation_pence == year.allocation_pence
+    assert "partnership" in found.__rel__, "the joined partnership came with the year"
+    assert found.partnership.name == "Northshire CSP"
+    assert query.objects(year=year.id + 1000) == []
+
+
+def test_insert_stores_what_create_stores(db):
+    year = open_year()
+    at = datetime(2024, 5, 1, 9, 30, 15, 123456)
+    values = dict(at=at, actor="Alice (U1)", action="test.prepared", entity="proposal",
+                  entity_id=7, partnership_id=None, after='{"a": 1}')
+    made = PreparedInsert(AuditRecord).create(**values)
+    usual = AuditRecord.create(**values)
+    assert made.id and made.id != usual.id and made.before == "{}"
+    stored, reference = AuditRecord.get_by_id(made.id), AuditRecord.get_by_id(usual.id)
+    assert {k: v for k, v in stored.__data__.items() if k != "id"} == \
+        {k: v for k, v in reference.__data__.items() if k != "id"}
+    assert stored.at == at and stored.partnership_id is None and stored.before == "{}"
+    year_row = FinancialYear.get_by_id(year.id)
+    proposal = PreparedInsert(Proposal).create(
+        year=year_row, number=99, status="submitted", title="T", lead_organisation="L", contact_name="Pat", pot="upfront",
+        amount_pence=1, proposer_slack_id="U1", created_at=at, updated_at=at)
+    assert proposal.year is year_row, "the instance keeps the related objects it was given"
+    assert Proposal.get_by_id(proposal.id).planned_spend == "{}"
+    assert proposals.get(proposal.id).ref == "CRG-2024/25-099"
+
+
+class Stamped(Model):
+    """A table only this test has (so not one of the app's models): a callable default must be
+    called afresh for every row."""
+
+    label = CharField()
+    serial = IntegerField(default=itertools.count(1).__next__)
+    made = DateTimeField(null=True)
+
+    class Meta:
+        database = database
+
+
+def test_insert_calls_callable_defaults_for_every_row(db):
+    database.create_tables([Stamped])
+    try:
+        insert = PreparedInsert(Stamped)
+        rows = [insert.create(label=name) for name in ("a", "b", "c")]
+        serials = [Stamped.get_by_id(r.id).serial for r in rows]
+        assert serials == sorted(serials) and len(set(serials)) == 3
+        assert [Stamped.get_by_id(r.id).label for r in rows] == ["a", "b", "c"]
+    finally:
+        database.drop_tables([Stamped])
