@@ -5,7 +5,8 @@ by DM. Only a sha256 hash of the link's secret is stored, so a copy of the datab
 log of queries) cannot be turned into a working link. A link works once, within ten minutes:
 redeeming is one conditional UPDATE, so two clicks at the same moment cannot both succeed. Roles
 are checked again when the link is used and on every page, so taking a role away takes the page
-away too.
+away too. A link that no longer works is kept a while, only so that a click on it is told why
+(`FORGET_AFTER`), then forgotten by the clock (`prune`), so the table does not grow forever.
 """
 import hashlib
 import secrets
@@ -14,12 +15,19 @@ from datetime import datetime, timedelta
 
 from backend import audit, clock, partnerships
 from backend.actors import Actor, require, role_of
-from backend.database import write_transaction
+from backend.database import locked, write_transaction
 from backend.errors import Conflict, NotAllowed, NotFound
 from models.login_links import LoginLink
 
 LINK_LIFETIME = timedelta(minutes=10)
 SESSION_LIFETIME = timedelta(hours=8)  # a working day; then a new link from Slack
+# How long a used or expired link is remembered after it stopped working. Only so that a person
+# who clicks it again gets the plain reason ("already used", "expired") rather than "not a link
+# this tracker knows": the link stays in their Slack DMs, and they may find it after a weekend,
+# a bank holiday or a few days' leave, so a week rather than hours. Keeping it costs no safety
+# (only a hash is stored, and a used or expired row can never sign anyone in) and little room
+# (one row per /crg login). After that the clock deletes the row (`prune`).
+FORGET_AFTER = timedelta(days=7)
 FINANCE_ROLES = ("admin", "finance")
 ASK_AGAIN = "Type /crg login in Slack for a new link."
 
@@ -69,7 +77,8 @@ def redeem(token: str, admin_ids=()) -> SignIn:
                    .execute())
         link = LoginLink.get_or_none(LoginLink.token_hash == digest)
         if link is None:
-            raise NotFound(f"This sign-in link is not one this tracker gave out. {ASK_AGAIN}")
+            raise NotFound("This sign-in link is not one this tracker gave out, or it stopped "
+                           f"working more than {FORGET_AFTER.days} days ago. {ASK_AGAIN}")
         if not claimed:
             if link.used_at is not None:
                 raise LinkUnusable("This sign-in link has already been used, and each link works "
@@ -104,3 +113,24 @@ def finance_partnerships(actor: Actor) -> list[partnerships.PartnershipInfo]:
 
 def require_finance(actor: Actor, partnership_id: int) -> None:
     require(actor, partnership_id, "finance", doing="use the finance page")
+
+
+def prune(actor: Actor, now: datetime) -> int:
+    """Forget the links used, or expired, more than FORGET_AFTER before `now`; how many went.
+
+    One transaction, on the clock rather than in a web request, so that signing in stays one
+    short write. Each row's removal is audited (its issue and redeem records name it). The rows
+    are locked first on PostgreSQL, so two clocks pruning at once remove and audit each once.
+    """
+    cutoff = now - FORGET_AFTER
+    stale = (LoginLink.used_at < cutoff) | (LoginLink.expires_at < cutoff)
+    with write_transaction():
+        gone = list(locked(LoginLink.select().where(stale).order_by(LoginLink.id)))
+        if not gone:
+            return 0
+        LoginLink.delete().where(LoginLink.id.in_([link.id for link in gone])).execute()
+        for link in gone:
+            audit.record(actor, "login_link.prune", "login_link", link.id,
+                         partnership_id=link.partnership_id,
+                         before={"expires_at": link.expires_at, "used_at": link.used_at})
+    return len(gone)

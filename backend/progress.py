@@ -14,8 +14,8 @@ from backend import audit, clock, fiscal
 from backend.actors import Actor, role_of
 from backend.errors import Conflict, FieldErrors, NotAllowed
 from backend.ledger import year_transaction
-from backend.proposals import load, reference
-from models import Proposal
+from backend.proposals import ProposalView, denials, load, reference, view
+from models import FinancialYear, Proposal
 from models.progress import ProgressReport
 
 RAG_STATUSES = ("red", "amber", "green")
@@ -63,19 +63,34 @@ def default_period(on: date) -> str:
     return f"{fiscal.label(fiscal.year_of(on))} Q{fiscal.quarter_of(on)}"
 
 
+def _require_reporter(actor: Actor, proposal: Proposal, year: FinancialYear) -> None:
+    """Its lead or an admin, on an approved project: asked as the form opens and as it is saved."""
+    ref = reference(year.label, proposal.number)
+    if not is_lead(actor, proposal) and role_of(actor, year.partnership_id) != "admin":
+        raise NotAllowed(f"Only the project's lead (its proposer or named contact) or an admin "
+                         f"can report progress on {ref}.")
+    if proposal.status != "approved":
+        raise Conflict(f"{ref} is not an approved project, so there is no progress to report "
+                       "on it.")
+
+
+@denials
+def may_report(actor: Actor, proposal_id: int) -> ProposalView:
+    """The project, if this person may report progress on it now: refused before any typing."""
+    proposal = load(proposal_id)
+    _require_reporter(actor, proposal, proposal.year)
+    return view(proposal)
+
+
+@denials
 def record(actor: Actor, proposal_id: int, *, narrative: str, rag: str, outputs: str = "",
            period: str = "", on: date | None = None) -> ProgressView:
     """Record a progress report on an approved project, by its lead or an admin."""
     proposal = load(proposal_id)
     with year_transaction(proposal.year_id) as year:
         proposal = load(proposal_id)
-        ref = reference(year.label, proposal.number)
-        if not is_lead(actor, proposal) and role_of(actor, year.partnership_id) != "admin":
-            raise NotAllowed(f"Only the project's lead (its proposer or named contact) or an admin "
-                             f"can report progress on {ref}.")
-        if proposal.status != "approved":
-            raise Conflict(f"{ref} is not an approved project, so there is no progress to report "
-                           "on it.")
+        # Again, inside the transaction: a role or the project can change while the form is open.
+        _require_reporter(actor, proposal, year)
         values = _checked(narrative, rag, outputs, period, on or clock.today_local(), year)
         report = ProgressReport.create(proposal=proposal, reporter=actor.audit_name,
                                        created_at=clock.now(), **values)

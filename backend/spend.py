@@ -14,7 +14,7 @@ from backend.ledger import year_transaction
 from backend.money import format_pence
 from backend.pots import spent_on
 from backend.progress import is_lead
-from backend.proposals import load, reference
+from backend.proposals import ProposalView, denials, load, reference, view
 from models import FinancialYear, LedgerEntry, Proposal
 from models.progress import PartnershipOption
 
@@ -31,7 +31,26 @@ class SpendLine:
     reversal_of: int | None
 
 
-@audit.denials_recorded("proposal", lambda pid: load(pid).year.partnership_id)
+def _require_recorder(actor: Actor, year: FinancialYear, proposal: Proposal) -> str:
+    """The project's reference, if this person may record spend on it: asked as the form opens
+    and again as it is saved, so the rule is written once."""
+    ref = reference(year.label, proposal.number)
+    _require_spender(actor, year, proposal, f"record spend on {ref}")
+    if proposal.status not in ("approved", "cancelled") or not proposal.approved_pence:
+        raise Conflict(f"{ref} is not an approved project, so no spend can be recorded "
+                       "against it.")
+    return ref
+
+
+@denials
+def may_record(actor: Actor, proposal_id: int) -> ProposalView:
+    """The project, if this person may record spend on it now: refused before any typing."""
+    proposal = load(proposal_id)
+    _require_recorder(actor, proposal.year, proposal)
+    return view(proposal)
+
+
+@denials
 def record(actor: Actor, proposal_id: int, amount_pence: int, on: date, memo: str,
            reference_text: str = "") -> SpendLine:
     """Spend against an approved project: inside its financial year and within what was approved."""
@@ -40,11 +59,8 @@ def record(actor: Actor, proposal_id: int, amount_pence: int, on: date, memo: st
         raise InvalidInput("Say what the money was spent on.", field="memo")
     with year_transaction(load(proposal_id).year_id) as year:
         proposal = load(proposal_id)
-        ref = reference(year.label, proposal.number)
-        _require_spender(actor, year, proposal, f"record spend on {ref}")
-        if proposal.status not in ("approved", "cancelled") or not proposal.approved_pence:
-            raise Conflict(f"{ref} is not an approved project, so no spend can be recorded "
-                           "against it.")
+        # Again, inside the transaction: a role, the setting or the project can change meanwhile.
+        ref = _require_recorder(actor, year, proposal)
         first, last = fiscal.first_day(year.start_year), fiscal.last_day(year.start_year)
         if not first <= on <= last:
             raise InvalidInput(f"{clock.show_date(on)} is outside {year.label} "

@@ -33,7 +33,8 @@ from backend import clock  # noqa: E402
 from backend.database import connect_database, upgrade  # noqa: E402
 from backend.settings import Settings  # noqa: E402
 from bot.client import make_client  # noqa: E402
-from jobs.sweep import Owner, sweep  # noqa: E402
+from jobs.owners import Owner  # noqa: E402
+from jobs.sweep import sweep  # noqa: E402
 from models import Channel, FinancialYear, Partnership, database  # noqa: E402
 from models.deadlines import Deadline, Reminder, ReminderMessage, ReminderSettings  # noqa: E402
 

@@ -12,6 +12,10 @@ out what is due from the database each time, so nothing is lost across restarts,
 wall-clock send time (09:00 London) is turned into UTC for each day separately, so the clock
 changes in March and October neither skip nor double a reminder.
 
+Beside each sweep, each in its own transaction, the clock opens tactical pots whose upfront
+cut-off has passed (`jobs.rounds`) and forgets sign-in links that stopped working a week ago
+(`jobs.housekeeping`): work that must happen on time but belongs in no one's request.
+
 For tests only: CRG_FAKE_NOW (an ISO time, UTC unless it carries an offset) makes every sweep
 of this process believe it is that moment.
 """
@@ -27,8 +31,11 @@ from backend import clock
 from backend.logging_setup import request_context
 from backend.settings import Settings
 from bot.client import make_client
+from jobs.delivery import SweepResult
+from jobs.housekeeping import prune_login_links
+from jobs.owners import Owner
 from jobs.rounds import close_decided_rounds
-from jobs.sweep import Owner, SweepResult, sweep
+from jobs.sweep import sweep
 from models import database
 
 log = logging.getLogger("crg.clock")
@@ -63,10 +70,12 @@ def sweep_job() -> SweepResult | None:
         try:
             database.connect(reuse_if_open=True)
             now = current_time()
-            _close_rounds(now)
+            _beside_the_sweep("closing upfront rounds",
+                              lambda: close_decided_rounds(_process["client"], now))
             result = sweep(_process["client"], _process["settings"], now, _process["owner"])
             log.info("sweep at=%s delivered=%s retry=%s problems=%s", now.isoformat(),
                      result.delivered, result.retried, result.failed)
+            _beside_the_sweep("pruning sign-in links", lambda: prune_login_links(now))
             return result
         except Exception:  # a bad sweep must not stop the clock; the next one starts afresh
             log.exception("sweep failed")
@@ -76,12 +85,14 @@ def sweep_job() -> SweepResult | None:
                 database.close()
 
 
-def _close_rounds(now: datetime) -> None:
-    """Open tactical pots whose upfront cut-off has passed; a failure here must not stop the sweep."""
+def _beside_the_sweep(what: str, job) -> None:
+    """Work the clock does besides reminders (opening tactical pots whose upfront cut-off has
+    passed, pruning sign-in links), each in its own transaction: a failure here must not stop
+    the sweep."""
     try:
-        close_decided_rounds(_process["client"], now)
+        job()
     except Exception:
-        log.exception("closing upfront rounds failed")
+        log.exception("%s failed", what)
 
 
 def start(settings: Settings) -> Owner:

@@ -8,10 +8,10 @@ from backend.errors import InvalidInput
 
 
 def cmd_clock(args, settings):
-    from jobs import clock, sweep
+    from jobs import clock, recovery
 
     if args.resend is not None:
-        message = sweep.resend(args.resend)
+        message = recovery.resend(args.resend)
         print(f"Message {message.id} to {message.recipient} will be sent again by the next sweep.")
         return
     result = clock.run(settings, once=args.once)

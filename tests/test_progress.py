@@ -1,4 +1,5 @@
 """Progress reports and who may record spend, on both databases."""
+import json
 from datetime import date, datetime
 
 import pytest
@@ -145,3 +146,38 @@ def test_leads_record_spend_only_where_the_partnership_allows(db):
         '{"leads_record_spend": true}', '{"leads_record_spend": false}']
     spent = LedgerEntry.select().where(LedgerEntry.kind == "spend").count()
     assert spent == 3
+
+
+def _denials():
+    return [(a.actor.split()[0], a.entity_id, json.loads(a.after)["attempted"])
+            for a in AuditRecord.select().where(AuditRecord.action == "denied")
+            .order_by(AuditRecord.id)]
+
+
+def test_who_may_report_or_record_is_asked_once_and_answered_as_the_save_would(db):
+    year = open_year(900_000)
+    pid = approved(year, "2,000", contact_slack_id=CONTACT.id)
+    waiting = submit(year, "1,000", pot="tactical")
+    _member(year, FINANCE, "finance")
+    assert progress.may_report(CONTACT, pid).id == pid
+    assert spend.may_record(FINANCE, pid).ref == "CRG-2024/25-001"
+    for ask, save in ((progress.may_report, _report),
+                      (spend.may_record,
+                       lambda who, p: spend.record(who, p, 100, date(2024, 7, 1), "Kit"))):
+        for who, project, refusal in ((STRANGER, pid, NotAllowed), (CHAIR, pid, NotAllowed),
+                                      (ADMIN, waiting, Conflict)):
+            with pytest.raises(refusal) as asked:
+                ask(who, project)
+            with pytest.raises(refusal) as saved:
+                save(who, project)
+            assert asked.value.message == saved.value.message
+    # Each refusal of who may act is in the audit trail once, under what was attempted.
+    assert _denials() == [
+        ("U_OTHER", pid, "may_report"), ("U_OTHER", pid, "record"),
+        ("U_CHAIR", pid, "may_report"), ("U_CHAIR", pid, "record"),
+        ("U_OTHER", pid, "may_record"), ("U_OTHER", pid, "record Kit"),
+        ("U_CHAIR", pid, "may_record"), ("U_CHAIR", pid, "record Kit")]
+    spend.allow_leads_to_record_spend(ADMIN, year.partnership_id, True)
+    assert spend.may_record(CONTACT, pid).id == pid
+    assert ProgressReport.select().count() == 0 and not LedgerEntry.select().where(
+        LedgerEntry.kind == "spend").exists()

@@ -15,9 +15,12 @@ from backend.deadlines import ReminderConfig
 from backend.reminders import before_occasion
 from backend.settings import Settings
 from bot.client import make_client
-from jobs import messages
+from jobs import message_keys
+from jobs.claims import claim
 from jobs.clock import sweep_trigger
-from jobs.sweep import Owner, claim, resend, sweep
+from jobs.owners import Owner
+from jobs.recovery import resend
+from jobs.sweep import sweep
 from models import Member
 from models.deadlines import Reminder, ReminderMessage
 from tests.builders import ADMIN, approved, submit, to_opcc
@@ -403,7 +406,7 @@ def test_every_message_carries_its_outbox_key_as_metadata(clockwork, frozen_now)
     [call], _ = clockwork.at(at(2024, 6, 12))
     message = ReminderMessage.get()
     assert call.arg("metadata") == {"event_type": "crg_reminder", "event_payload": {
-        "message_key": messages.message_key(message.id, message.created_at)}}
+        "message_key": message_keys.message_key(message.id, message.created_at)}}
 
 
 @pytest.mark.parametrize("recipient", [WG, "U_LEAD"], ids=["channel", "dm"])
@@ -413,9 +416,9 @@ def test_a_message_slack_took_before_its_clock_died_is_recorded_not_repeated(
     year = quiet_year()
     message = _claim_for_dead_clock(year, at(2024, 6, 12, 8, 30), "sending", recipient)
     # What the dead clock's request did: Slack posted it, with the message's key.
-    key = messages.message_key(message.id, message.created_at)
+    key = message_keys.message_key(message.id, message.created_at)
     clockwork.client.chat_postMessage(channel=recipient, text="Left behind",
-                                      metadata=messages.metadata_for(key))
+                                      metadata=message_keys.metadata_for(key))
     clockwork.client.chat_postMessage(channel=recipient, text="Something else")  # newer, no key
     [posted, _] = fake.posted(recipient)
     sent, result = clockwork.at(at(2024, 6, 12, 9, 0))
@@ -437,14 +440,92 @@ def test_a_message_slack_never_took_before_its_clock_died_is_sent_once(clockwork
     year = quiet_year()
     message = _claim_for_dead_clock(year, at(2024, 6, 12, 8, 30), "sending")
     # Another message of the bot in the channel, with another key: not this one.
-    clockwork.client.chat_postMessage(channel=WG, text="Older", metadata=messages.metadata_for(
-        messages.message_key(message.id + 1000, message.created_at)))
+    clockwork.client.chat_postMessage(channel=WG, text="Older", metadata=message_keys.metadata_for(
+        message_keys.message_key(message.id + 1000, message.created_at)))
     sent, _ = clockwork.at(at(2024, 6, 12, 9, 0))
     assert [c.args["text"] for c in sent] == ["Left behind"]
     assert ReminderMessage.get_by_id(message.id).state == "delivered"
     assert len(fake.calls_to("conversations.history")) == 1
     assert clockwork.at(at(2024, 6, 12, 9, 5))[0] == []
     assert [m["text"] for m in fake.posted(WG)] == ["Older", "Left behind"]
+
+
+def _answer_next_post_too_late(fake, monkeypatch, *, posted: bool) -> threading.Event:
+    """Slack takes the next chat.postMessage (and posts it, or not) but its answer does not come
+    back before the clock's request times out: the clock cannot know whether it was posted.
+    Set the returned event to let the held answer go (after the clock has given up on it)."""
+    answer = threading.Event()
+    held = []
+    if not posted:  # Slack's edge times out and the message is never posted
+        fake.server_error("chat.postMessage", 504)
+    handle = fake.handle
+
+    def late(path, query, headers, body):
+        reply = handle(path, query, headers, body)
+        if path.endswith("/chat.postMessage") and not held:
+            held.append(path)
+            answer.wait(timeout=30)
+        return reply
+
+    monkeypatch.setattr(fake, "handle", late)
+    return answer
+
+
+@pytest.mark.parametrize("restarted", [False, True], ids=["same_clock", "restarted_clock"])
+@pytest.mark.parametrize("posted", [True, False], ids=["slack_posted_it", "slack_never_did"])
+def test_a_send_that_timed_out_unconfirmed_is_settled_from_the_history_once(
+        clockwork, frozen_now, fake, monkeypatch, posted, restarted):
+    """The `unconfirmed` path: the request reached Slack but no answer came back in time. Not a
+    guess either way (unlike `in_doubt`, the history can be read): the next sweep, of the same
+    clock or of one started after it died, looks the message up by its key and records it
+    (Slack posted it) or sends it once (Slack never did)."""
+    frozen_now(datetime(2024, 5, 20, 12, 0))
+    year = quiet_year()
+    add(year, "Timed out", datetime(2024, 6, 19, 17, 0))
+    answer = _answer_next_post_too_late(fake, monkeypatch, posted=posted)
+    timeout, clockwork.client.timeout = clockwork.client.timeout, 1
+    try:
+        _, result = clockwork.at(at(2024, 6, 12))
+    finally:
+        answer.set()
+        clockwork.client.timeout = timeout
+
+    message = ReminderMessage.get()
+    key = message_keys.message_key(message.id, message.created_at)
+    [first] = fake.calls_to("chat.postMessage")  # sent once, not retried blind
+    assert first.arg("metadata")["event_payload"]["message_key"] == key
+    assert first.answered == ("ok" if posted else "504")
+    assert len(fake.posted(WG)) == (1 if posted else 0)
+    assert (message.state, message.ts, message.attempts) == ("unconfirmed", "", 1)
+    assert message.error.startswith("TimeoutError") and message.owner == clockwork.owner.token
+    assert (result.delivered, result.retried, result.failed) == (0, 0, 0)  # no alert: not in doubt
+    assert fake.calls_to("conversations.history") == []  # checked only at the next sweep
+
+    if restarted:  # the clock died; another starts (on SQLite, once the lease has run out)
+        clockwork.owner.close()
+        clockwork.owner = Owner().start()
+    sent, result = clockwork.at(at(2024, 6, 12, 9, 20))
+
+    [history] = fake.calls_to("conversations.history")
+    assert history.args["channel"] == WG and history.args["include_all_metadata"] in (
+        "1", "true", True)
+    [stored] = fake.posted(WG)  # Slack holds the reminder exactly once
+    assert stored["metadata"]["event_payload"]["message_key"] == key
+    if posted:
+        assert sent == []  # recorded, not sent again
+    else:
+        assert [c.arg("metadata")["event_payload"]["message_key"] for c in sent] == [key]
+        assert sent[0].answered == "ok"
+    assert (result.delivered, result.failed) == (1, 0)
+    settled = ReminderMessage.get_by_id(message.id)
+    assert (settled.state, settled.ts, settled.error) == ("delivered", stored["ts"], "")
+    assert settled.attempts == (1 if posted else 2)
+    assert settled.owner == clockwork.owner.token
+    assert [r.message_id for r in Reminder.select()] == [message.id]  # one key, one message
+    assert ReminderMessage.select().count() == 1
+
+    assert clockwork.at(at(2024, 6, 12, 9, 25))[0] == []  # and never again
+    assert len(fake.calls_to("conversations.history")) == 1 and len(fake.posted(WG)) == 1
 
 
 @pytest.mark.parametrize("unavailable", [

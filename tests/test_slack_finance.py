@@ -6,9 +6,9 @@ from datetime import date
 
 import openpyxl
 
-from backend import clock, people, progress, proposals, spend
+from backend import clock, decisions, people, progress, proposals, spend
 from backend.pots import spent_on, year_figures
-from models import FinancialYear
+from models import AuditRecord, FinancialYear
 from models.progress import ProgressReport
 from tests.builders import ADMIN, approved
 from tests.builders import submit as propose_only
@@ -99,18 +99,54 @@ def test_the_lead_reports_progress_and_show_has_it(slack):
         latest[0]["text"]["text"]
 
 
-def test_progress_refusals_are_shown_on_the_form_and_save_nothing(slack):
+def refused_before_the_form(harness, text, user):
+    """The ephemeral refusal of a command that would open a form; asserts no form was opened."""
+    before = len(harness.fake.calls_to("views.open"))
+    response = harness.slack.command(text, user_id=user)
+    assert response.status_code == 200 and response.get_json()["response_type"] == "ephemeral"
+    assert len(harness.fake.calls_to("views.open")) == before
+    return response.get_json()["text"]
+
+
+def denials_of(user):
+    return [json.loads(a.after) for a in AuditRecord.select().where(
+        (AuditRecord.action == "denied") & AuditRecord.actor.startswith(user))
+        .order_by(AuditRecord.id)]
+
+
+def only_they_get_the_form(harness, command, ref, pending, *, refused, allowed, callback, asked):
+    """`/crg COMMAND REF` opens the form for each of `allowed`; everyone `refused` (audited once,
+    as the service `asked`) and a project not yet approved are answered instead. Returns the
+    first refusal."""
+    said = [refused_before_the_form(harness, f"{command} {ref}", who) for who in refused]
+    for who, sentence in zip(refused, said):
+        assert denials_of(who) == [{"attempted": asked, "refused": sentence}]
+    assert "is not an approved project" in refused_before_the_form(
+        harness, f"{command} {pending}", allowed[0])
+    for who in allowed:
+        assert opened(harness, f"{command} {ref}", who)["callback_id"] == callback
+    return said[0]
+
+
+def test_progress_refusals_come_before_the_form_and_again_when_it_is_saved(slack):
     year = partnership()
     pending = proposals.get(propose_only(year, "1,000")).ref  # only submitted
-    ref = proposals.get(approved(year, "2,000")).ref
-    view = opened(slack, f"progress {ref}", PARTNER)  # anyone can open it; the service decides
-    errors = submit(slack, view, report(), PARTNER)
-    assert "Only the project's lead" in errors["narrative"]
+    pid = approved(year, "2,000")
+    ref = proposals.get(pid).ref
+    assert only_they_get_the_form(slack, "progress", ref, pending, refused=[PARTNER],
+                                  allowed=[LEAD, SUPERADMIN], callback="progress_report",
+                                  asked="may_report") == (
+        "Only the project's lead (its proposer or named contact) or an admin can report progress "
+        "on CRG-2024/25-002.")
+
     view = opened(slack, f"progress {ref}", LEAD)
     errors = submit(slack, view, report(narrative="  ", rag=None, period="x" * 61), LEAD)
     assert set(errors) == {"narrative", "rag", "period"}
     assert "red, amber or green" in errors["rag"]
-    view = opened(slack, f"progress {pending}", LEAD)
+    # The form's submission is checked again: someone else's form replayed, a project cancelled.
+    assert "Only the project's lead" in submit(slack, view, report(), PARTNER)["narrative"]
+    assert [d["attempted"] for d in denials_of(PARTNER)] == ["may_report", "record"]
+    decisions.cancel(ADMIN, pid, "OPCC email 1 June")
     assert "not an approved project" in submit(slack, view, report(), LEAD)["narrative"]
     assert ProgressReport.select().count() == 0
     assert "no proposal CRG-2024/25-099" in answer(slack.slack.command("progress 99",
@@ -133,6 +169,23 @@ def test_the_reminders_button_opens_the_same_form(slack):
                        channel_id=dm_channel_id(LEAD))
     slack.fake.wait_for("chat.postMessage", 2)
     assert any("does not exist" in t for t in texts_to(slack.fake, LEAD))
+
+
+def test_the_reminders_button_tells_anyone_else_why_instead_of_opening_the_form(slack):
+    year, pid = funded_project()
+    slack.slack.action("progress_open", str(pid), user_id=PARTNER,
+                       channel_id=dm_channel_id(PARTNER))
+    slack.fake.wait_for("chat.postMessage")
+    assert texts_to(slack.fake, PARTNER) == [
+        "Only the project's lead (its proposer or named contact) or an admin can report "
+        "progress on CRG-2024/25-001."]
+    assert slack.fake.calls_to("views.open") == []
+    assert [d["attempted"] for d in denials_of(PARTNER)] == ["may_report"]
+    decisions.cancel(ADMIN, pid, "OPCC email 1 June")
+    slack.slack.action("progress_open", str(pid), user_id=LEAD, channel_id=dm_channel_id(LEAD))
+    slack.fake.wait_for("chat.postMessage", 2)
+    assert any("is not an approved project" in t for t in texts_to(slack.fake, LEAD))
+    assert slack.fake.calls_to("views.open") == []
 
 
 # ------------------------------------------------------------------ spend
@@ -169,6 +222,26 @@ def test_finance_records_spend_and_every_refusal_is_against_its_field(slack):
     assert "already been reversed" in answer(slack.slack.command(
         f"spend reverse {line} again", user_id=FINANCE))
     assert "Write it as" in answer(slack.slack.command("spend reverse x", user_id=FINANCE))
+
+
+def test_spend_refusals_come_before_the_form_and_again_when_it_is_saved(slack):
+    year, pid = funded_project("2,000")
+    pending = proposals.get(propose_only(year, "1,000", pot="tactical")).ref  # only submitted
+    assert only_they_get_the_form(slack, "spend", REF, pending, refused=[PARTNER, LEAD],
+                                  allowed=[FINANCE, SUPERADMIN], callback="spend_record",
+                                  asked="may_record") == (
+        "Only finance staff or a community safety team admin can record spend on CRG-2024/25-001; "
+        "you are a partner in this partnership.")
+
+    spend.allow_leads_to_record_spend(ADMIN, year.partnership_id, True)
+    said = refused_before_the_form(slack, f"spend {REF}", PARTNER)
+    assert "Only finance staff, a community safety team admin or the project's lead" in said
+    view = opened(slack, f"spend {REF}", LEAD)  # the partnership lets leads record it
+    spend.allow_leads_to_record_spend(ADMIN, year.partnership_id, False)  # ...until now
+    assert "Only finance staff" in submit(slack, view, spending(), LEAD)["amount"]
+    assert [d["attempted"] for d in denials_of(LEAD)] == ["may_record", "record"]
+    assert spent_on(pid) == 0
+    assert submit(slack, view, spending(), FINANCE) == {} and spent_on(pid) == 125_050
 
 
 # ------------------------------------------------------------------ exports

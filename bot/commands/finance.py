@@ -1,7 +1,8 @@
 """Money and progress in Slack: progress reports, spend, the OPCC spend sheets and the finance page.
 
-The services decide who may do what; these handlers open the forms, and leave building and
-uploading a workbook (seconds, for a big year) to the background, answering at once.
+The services decide who may do what; these handlers ask them before opening a form (so nobody
+fills one in only to be refused), and leave building and uploading a workbook (seconds, for a
+big year) to the background, answering at once.
 """
 import io
 import json
@@ -9,7 +10,7 @@ import logging
 
 from slack_sdk.errors import SlackClientError
 
-from backend import login_links, proposals, spend
+from backend import login_links, partnerships, progress, proposals, spend
 from backend.errors import DomainError, InvalidInput
 from backend.exports import service
 from backend.money import format_pence
@@ -40,19 +41,25 @@ def _ref(args: str, usage: str) -> str:
             "admin; opens a form)", "/crg progress CRG-2024/25-007")
 def report_progress(request, args):
     found = proposals.find(request.partnership_id, _ref(args, "progress REF"))
+    found = progress.may_report(request.actor, found.id)  # refused before anything is typed
     request.client.views_open(trigger_id=request.trigger_id,
                               view=finance_forms.progress_form(found, request.channel_id or ""))
     return None
 
 
-@subcommand("spend", "spend REF | spend reverse LINE REASON", "record money spent on an approved "
-            "project (opens a form), or correct a spend line (finance staff and admins)",
-            "/crg spend CRG-2024/25-007")
+@subcommand("spend", "spend REF | spend reverse LINE REASON | spend leads [on|off]",
+            "record money spent on an approved project (opens a form), or correct a spend line "
+            "(finance staff and admins); whether project leads may record their own project's "
+            "spend (admins turn it on or off)", "/crg spend CRG-2024/25-007")
 def record_spend(request, args):
     words = args.split(maxsplit=1)
+    rest = words[1] if len(words) > 1 else ""
     if words and words[0].lower() == "reverse":
-        return _reverse(request, words[1] if len(words) > 1 else "")
+        return _reverse(request, rest)
+    if words and words[0].lower() == "leads":
+        return _leads(request, rest)
     found = proposals.find(request.partnership_id, _ref(args, "spend REF"))
+    found = spend.may_record(request.actor, found.id)  # refused before anything is typed
     request.client.views_open(trigger_id=request.trigger_id,
                               view=finance_forms.spend_form(found, request.channel_id or ""))
     return None
@@ -67,6 +74,28 @@ def _reverse(request, args: str) -> Reply:
     done = spend.reverse(request.actor, int(line), reason)
     return Reply(f"Spend line {done.reversal_of} ({format_pence(done.amount_pence)}) is corrected "
                  f"by reversing line {done.id}; the original stays on the record.")
+
+
+def _leads(request, args: str) -> Reply:
+    """Say whether project leads may record their own project's spend; admins switch it."""
+    choice = args.strip().lower()
+    if choice not in ("", "on", "off"):
+        raise InvalidInput("Write it as `/crg spend leads on` or `/crg spend leads off` (on lets "
+                           "each project's lead record their own project's spend), e.g. `/crg "
+                           "spend leads on`; `/crg spend leads` alone says how it is set now.")
+    partnership_id = request.partnership_id
+    if choice:
+        allowed = spend.allow_leads_to_record_spend(request.actor, partnership_id, choice == "on")
+    else:
+        allowed = spend.leads_may_record_spend(partnership_id)
+    said = ("Done. " if choice else "") + "In " + escape(
+        partnerships.find_partnership(partnership_id).name)
+    if allowed:
+        return Reply(f"{said}, each project's lead may record and correct their own project's "
+                     "spend, as well as finance staff and admins (an admin can stop it with "
+                     "`/crg spend leads off`).")
+    return Reply(f"{said}, only finance staff and admins record spend (an admin can let each "
+                 "project's lead record their own project's spend with `/crg spend leads on`).")
 
 
 def _target(args: str, usage: str) -> tuple[str | None, bool]:

@@ -7,7 +7,7 @@ posts) follows in the background.
 from backend import progress, proposals, spend
 from backend.errors import DomainError
 from backend.money import format_pence
-from bot.announce import dm, refresh_post, tell
+from bot.announce import refresh_post, tell
 from bot.background import later
 from bot.context import actor_of
 from bot.forms import REFUSED, saved
@@ -60,12 +60,13 @@ def register(app, settings) -> None:
     @app.action(PROGRESS_ACTION)
     def open_progress(ack, body, action, client):
         ack()
-        user = body["user"]["id"]
+        actor = actor_of(body, settings)
+        channel = (body.get("channel") or {}).get("id") or ""
         value = action.get("value") or ""
-        try:
-            project = proposals.get(int(value) if value.isdigit() else 0)
+        try:  # refused before anything is typed: by DM, or ephemerally where the button was
+            project = progress.may_report(actor, int(value) if value.isdigit() else 0)
         except DomainError as refusal:
-            dm(client, user, escape(refusal.message))
+            tell(client, actor.id, _origin(channel), escape(refusal.message))
             return
-        client.views_open(trigger_id=body["trigger_id"], view=finance_forms.progress_form(
-            project, (body.get("channel") or {}).get("id") or ""))
+        client.views_open(trigger_id=body["trigger_id"],
+                          view=finance_forms.progress_form(project, channel))

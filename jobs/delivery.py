@@ -1,0 +1,153 @@
+"""Sending one claimed message, and recording how far it got.
+
+A reminder counts as sent only when Slack said so, and what the next sweep does after a crash
+depends entirely on how far the record says a send got. So each message moves through its
+states by compare-and-set on its state and owner (`move`), one committed step at a time:
+`claimed`, then `sending` just before its one `chat.postMessage`, then `delivered` with Slack's
+ts; or `retry` (Slack turned it away for now), `failed` (for good), `unconfirmed` (the request
+may have reached Slack but no answer came back; `jobs.recovery` asks Slack at the next sweep).
+What each state means after a crash is in `jobs.sweep`'s docstring.
+"""
+import json
+import logging
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.error import URLError
+
+from slack_sdk.errors import SlackApiError
+
+from backend.database import is_postgres
+from backend.reminders import NO_CHANNEL
+from jobs.message_keys import message_key, metadata_for
+from jobs.owners import Owner
+from models import database
+from models.deadlines import ReminderMessage
+
+log = logging.getLogger("crg.clock")
+
+MAX_ATTEMPTS = 12  # sweeps in a row that Slack may turn a message away before admins hear
+TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable",
+                    "request_timeout", "team_added_to_org"}
+# Messages in flight at once. Each is still claimed, marked sending, sent and marked delivered
+# on its own; a hard kill can leave at most this many in doubt.
+SEND_THREADS = 4
+
+
+@dataclass
+class SweepResult:
+    """What one sweep did: tallied by every delivery (a few threads at once); its problems are
+    what the partnership's admins are told at the end of the sweep."""
+
+    delivered: int = 0
+    retried: int = 0
+    problems: list[tuple[int, int, str, str, str, str]] = field(default_factory=list)
+    # (partnership id, message id, recipient, state, error, text)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def failed(self) -> int:
+        return len(self.problems)
+
+    def add(self, *, delivered=0, retried=0, problem=None) -> None:
+        with self._lock:  # deliveries run in a few threads at once
+            self.delivered += delivered
+            self.retried += retried
+            if problem is not None:
+                self.problems.append(problem)
+
+
+def move(message: ReminderMessage, frm: tuple[str, ...], owner_token, *, flush: bool = True,
+         **values) -> bool:
+    """Compare-and-set the message's state: only from `frm`, and only if it is still ours.
+
+    `flush=False` lets PostgreSQL confirm the commit before its WAL reaches the disk: used
+    only for `delivered`, whose loss (in a crash of the database server itself) would leave the
+    message `sending`, hence reported as in doubt, never sent twice.
+    """
+    query = ReminderMessage.update(**values).where(
+        (ReminderMessage.id == message.id) & ReminderMessage.state.in_(frm))
+    query = query.where(ReminderMessage.owner.is_null() if owner_token is None
+                        else ReminderMessage.owner == owner_token)
+    if flush or not is_postgres():
+        return query.execute() == 1  # one statement: its own transaction
+    with database.atomic():
+        database.execute_sql("SET LOCAL synchronous_commit TO OFF")
+        return query.execute() == 1
+
+
+def deliver(client, message: ReminderMessage, owner: Owner, now: datetime,
+            result: SweepResult, *, alert: bool = False) -> str:
+    """Send one claimed message; returns the state it ended in."""
+    if message.recipient == NO_CHANNEL:
+        return _settle(message, owner, now, result, "failed", "no_working_group_channel", alert)
+    if not move(message, ("claimed",), owner.token, state="sending",
+                attempts=ReminderMessage.attempts + 1):
+        return "lost"
+    try:
+        answer = client.chat_postMessage(
+            channel=message.recipient, text=message.text,
+            blocks=json.loads(message.blocks) or None, unfurl_links=False, unfurl_media=False,
+            metadata=metadata_for(message_key(message.id, message.created_at)))
+    except SlackApiError as error:
+        code = _error_code(error)
+        status = error.response.status_code
+        transient = status == 429 or status >= 500 or code in TRANSIENT_ERRORS
+        return _settle(message, owner, now, result, "retry" if transient else "failed", code, alert)
+    except Exception as error:  # noqa: BLE001 - the network: was the request ever sent?
+        state = "retry" if _never_sent(error) else "unconfirmed"  # the next sweep checks
+        return _settle(message, owner, now, result, state, f"{type(error).__name__}: {error}", alert)
+    move(message, ("sending",), owner.token, flush=False, state="delivered",
+         ts=answer.get("ts") or "", delivered_at=now, error="")
+    result.add(delivered=1)
+    log.info("delivered message=%s to=%s", message.id, message.recipient)
+    return "delivered"
+
+
+def _error_code(error: SlackApiError) -> str:
+    data = error.response.data
+    code = data.get("error") if isinstance(data, dict) else None
+    return code or f"http_{error.response.status_code}"
+
+
+def _never_sent(error: Exception) -> bool:
+    """Connection refused or the name did not resolve: the request never reached Slack."""
+    reason = error.reason if isinstance(error, URLError) else error
+    return isinstance(reason, (ConnectionRefusedError, socket.gaierror))
+
+
+def _settle(message, owner, now, result, state, error, alert) -> str:
+    attempts = ReminderMessage.get_by_id(message.id).attempts
+    if state == "retry" and attempts >= MAX_ATTEMPTS:
+        state = "failed"
+    frm = ("sending", "claimed")
+    move(message, frm, owner.token, state=state, error=error[:1000])
+    level = logging.WARNING if state in ("retry", "unconfirmed") else logging.ERROR
+    log.log(level, "message=%s to=%s %s: %s", message.id, message.recipient, state, error)
+    if state == "retry":
+        result.add(retried=1)
+    elif state != "unconfirmed" and not alert:
+        result.add(problem=(message.partnership_id, message.id, message.recipient, state, error,
+                            message.text))
+    return state
+
+
+def deliver_all(client, claimed: list[ReminderMessage], owner: Owner, now: datetime,
+                result: SweepResult) -> None:
+    """Send the claimed messages, SEND_THREADS at a time (each: sending, then delivered)."""
+    if len(claimed) <= 1:
+        for message in claimed:
+            deliver(client, message, owner, now, result)
+        return
+
+    def one(message):
+        try:
+            return deliver(client, message, owner, now, result)
+        finally:
+            if not database.is_closed():
+                database.close()  # this thread's connection back to the pool
+
+    with ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="crg-send") as pool:
+        list(pool.map(one, claimed))

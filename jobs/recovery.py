@@ -1,0 +1,103 @@
+"""Settling what earlier sweeps left unfinished, so every reminder arrives exactly once, unaided.
+
+A send interrupted at the wrong moment (a SIGKILL, a timeout) leaves its outbox row in a state
+that says how far it got (`jobs.delivery`); each sweep settles those rows before it sends
+anything new. What was certainly never sent is sent; what Slack may have is looked for in its
+conversation by the key it carries (`jobs.message_keys.find_posted`): found, it is recorded as
+delivered; not found, it is sent, once; unknowable, it is left `in_doubt` for the admins, who
+may `resend` it. Taking over another clock's row is a compare-and-set on its owner, and only
+once that owner is dead (`jobs.owners`), so two clocks never both settle one message. The whole
+table of failures and what follows each is in `jobs.sweep`'s docstring.
+"""
+import logging
+from datetime import datetime
+
+from backend.database import write_transaction
+from jobs.delivery import SweepResult, deliver, move
+from jobs.message_keys import HistoryUnavailable, find_posted, message_key
+from jobs.owners import Owner
+from models.deadlines import Reminder, ReminderMessage
+
+log = logging.getLogger("crg.clock")
+
+UNSENT = ("claimed", "sending")
+UNCONFIRMED = ("sending", "unconfirmed")  # Slack may have it: read the history before sending
+
+
+def recover(client, now: datetime, owner: Owner, result: SweepResult) -> None:
+    """Send again what Slack turned away for now; take over what dead clocks left unsent; find
+    out from Slack whether the messages nobody could confirm arrived."""
+    for message in ReminderMessage.select().where(ReminderMessage.state == "retry"):
+        if move(message, ("retry",), message.owner, state="claimed", owner=owner.token,
+                claimed_at=now):
+            deliver(client, message, owner, now, result, alert=message.purpose == "alert")
+    mine = list(ReminderMessage.select().where((ReminderMessage.state == "unconfirmed")
+                                               & (ReminderMessage.owner == owner.token)))
+    left = list(ReminderMessage.select().where(ReminderMessage.state.in_(UNSENT + UNCONFIRMED)
+                                               & ((ReminderMessage.owner != owner.token)
+                                                  | ReminderMessage.owner.is_null())))
+    oldest: dict[int, datetime] = {}
+    for m in left:
+        oldest[m.owner] = min(oldest.get(m.owner, m.claimed_at), m.claimed_at)
+    dead = Owner.gone(set(oldest), oldest, now) if left else set()
+    for message in (m for m in left if m.owner in dead):
+        if message.state == "claimed":  # Slack never saw it: send it now
+            if move(message, ("claimed",), message.owner, owner=owner.token, claimed_at=now):
+                deliver(client, message, owner, now, result, alert=message.purpose == "alert")
+        # claimed_at stays: Slack's copy, if any, was posted after it
+        elif move(message, UNCONFIRMED, message.owner, state="unconfirmed", owner=owner.token):
+            log.warning("message=%s to=%s: its clock died while Slack was answering; checking",
+                        message.id, message.recipient)
+            confirm(client, message, owner, now, result)
+    for message in mine:
+        confirm(client, message, owner, now, result)
+
+
+def confirm(client, message: ReminderMessage, owner: Owner, now: datetime,
+            result: SweepResult) -> str:
+    """Settle an `unconfirmed` message of ours by reading its conversation back: delivered if
+    Slack has it, sent (once) if not, `in_doubt` and told to the admins if nobody can tell."""
+    alert = message.purpose == "alert"
+    key = message_key(message.id, message.created_at)
+    try:
+        ts = find_posted(client, message.recipient, key, message.claimed_at)
+    except HistoryUnavailable as unknown:
+        if not move(message, ("unconfirmed",), owner.token, state="in_doubt",
+                    error=f"history: {unknown.reason}"[:1000]):
+            return "lost"
+        log.error("message=%s to=%s in_doubt: Slack never confirmed it and its conversation "
+                  "cannot be read back (%s)", message.id, message.recipient, unknown.reason)
+        if not alert:
+            result.add(problem=(message.partnership_id, message.id, message.recipient,
+                                "in_doubt", unknown.reason, message.text))
+        return "in_doubt"
+    if ts is not None:
+        if not move(message, ("unconfirmed",), owner.token, state="delivered", ts=ts,
+                    delivered_at=now, error=""):
+            return "lost"
+        result.add(delivered=1)
+        log.info("message=%s to=%s was delivered before its clock stopped (ts %s)",
+                 message.id, message.recipient, ts)
+        return "delivered"
+    if not move(message, ("unconfirmed",), owner.token, state="claimed", claimed_at=now):
+        return "lost"
+    log.info("message=%s to=%s never reached Slack; sending it", message.id, message.recipient)
+    return deliver(client, message, owner, now, result, alert=alert)
+
+
+def resend(message_id: int) -> ReminderMessage:
+    """Put a failed or in-doubt message back in the queue (an admin checked it never arrived)."""
+    from backend.errors import Conflict, NotFound
+
+    message = ReminderMessage.get_or_none(ReminderMessage.id == message_id)
+    if message is None:
+        raise NotFound(f"There is no clock message {message_id}.")
+    if message.state not in ("failed", "in_doubt"):
+        raise Conflict(f"Message {message_id} is {message.state}; only a failed or in-doubt "
+                       "message can be sent again.")
+    with write_transaction():
+        ReminderMessage.update(state="retry", attempts=0).where(
+            ReminderMessage.id == message_id).execute()
+        # If it fails again the admins hear of it again.
+        Reminder.delete().where(Reminder.occasion == f"alert:m{message_id}").execute()
+    return ReminderMessage.get_by_id(message_id)
