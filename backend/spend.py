@@ -42,11 +42,21 @@ def _require_recorder(actor: Actor, year: FinancialYear, proposal: Proposal) -> 
     return ref
 
 
+def _left_to_spend(proposal: Proposal) -> int:
+    return proposal.approved_pence - spent_on(proposal.id)
+
+
 @denials
 def may_record(actor: Actor, proposal_id: int) -> ProposalView:
-    """The project, if this person may record spend on it now: refused before any typing."""
+    """The project, if this person may record spend on it now: refused before any typing,
+    including when its approved money is all spent (no amount could be accepted)."""
     proposal = load(proposal_id)
-    _require_recorder(actor, proposal.year, proposal)
+    ref = _require_recorder(actor, proposal.year, proposal)
+    if _left_to_spend(proposal) <= 0:
+        raise Conflict(f"{ref} has spent all of its approved {format_pence(proposal.approved_pence)}, "
+                       "so there is nothing left to record against it. To spend more, an admin "
+                       "records a variation first; to correct a line, use `/crg spend reverse "
+                       "LINE REASON`.")
     return view(proposal)
 
 
@@ -66,7 +76,7 @@ def record(actor: Actor, proposal_id: int, amount_pence: int, on: date, memo: st
             raise InvalidInput(f"{clock.show_date(on)} is outside {year.label} "
                                f"({clock.show_date(first)} to {clock.show_date(last)}).",
                                field="date")
-        remaining = proposal.approved_pence - spent_on(proposal.id)
+        remaining = _left_to_spend(proposal)
         if amount_pence > remaining:
             raise InvalidInput(f"{ref} has {format_pence(remaining)} of its approved "
                                f"{format_pence(proposal.approved_pence)} left to spend; record a "

@@ -317,3 +317,19 @@ def test_login_dms_a_single_use_link_to_finance_staff_only(slack):
     assert browser.get(url.removeprefix("http://127.0.0.1:3000")).status_code == 410
     assert "Only finance staff or a community safety team admin can sign in" in answer(
         slack.slack.command("login", user_id=PARTNER))
+
+
+def test_a_fully_spent_project_is_refused_before_the_form(slack):
+    year, pid = funded_project("2,000")
+    spend.record(ADMIN, pid, 150_000, date(2024, 6, 3), "Kit")
+    view = opened(slack, f"spend {REF}", FINANCE)  # £500 left: the form opens
+    assert submit(slack, view, spending(amount="500"), FINANCE) == {}
+    said = refused_before_the_form(slack, f"spend {REF}", FINANCE)
+    assert said.startswith(f"{REF} has spent all of its approved £2,000, so there is nothing left")
+    assert "/crg spend reverse" in said and spent_on(pid) == 200_000
+    # Correcting a line frees its money again, and the form opens again.
+    last = int(re.search(r"spend line (\d+)", slack.fake.wait_for("chat.postEphemeral")[-1]
+                         .args["text"]).group(1))
+    assert "is corrected" in answer(slack.slack.command(f"spend reverse {last} typo",
+                                                         user_id=FINANCE))
+    assert opened(slack, f"spend {REF}", FINANCE)["callback_id"] == "spend_record"
