@@ -32,7 +32,7 @@ import psycopg2  # noqa: E402
 from backend import clock  # noqa: E402
 from backend.database import connect_database, upgrade  # noqa: E402
 from backend.settings import Settings  # noqa: E402
-from bot.client import make_client  # noqa: E402
+from jobs.clock import clock_client  # noqa: E402
 from jobs.owners import Owner  # noqa: E402
 from jobs.sweep import sweep  # noqa: E402
 from models import Channel, FinancialYear, Partnership, database  # noqa: E402
@@ -105,7 +105,7 @@ def reset() -> None:
 
 
 def time_sweeps(settings) -> tuple[float, int]:
-    client = make_client(settings)
+    client = clock_client(settings)
     owner = Owner().start()
     times, delivered = [], 0
     try:
@@ -121,7 +121,7 @@ def time_sweeps(settings) -> tuple[float, int]:
 
 
 def floor(settings, messages: int) -> float:
-    client = make_client(settings)
+    client = clock_client(settings)
     started = time.perf_counter()
     for i in range(messages):
         client.chat_postMessage(channel=f"CFLOOR{i:04d}", text="floor",

@@ -3,7 +3,17 @@
 One place decides the base URL (SLACK_API_URL, so a whole process can be pointed at a local
 fake) and the retry policy: Slack's 429 with Retry-After, and 5xx / connection failures with
 backoff, are retried by slack_sdk before an error reaches our code.
+
+A retry is harmless for a read, and for a 429 (Slack did nothing). It is not harmless for a
+`chat.postMessage` that Slack may have carried out before it failed: a 5xx can come from Slack's
+edge after the message was posted behind it, and a connection can break after the request went
+out. Retrying those blind may post the message twice. Who may accept that is the caller's
+choice (`make_client`'s `retry_unanswered_posts`).
 """
+import socket
+from urllib.error import URLError
+from urllib.parse import urlsplit
+
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -17,6 +27,7 @@ from backend.settings import Settings
 # What a Web API call raises once its retries are spent: Slack said no (SlackApiError), or it
 # could not be reached at all (urllib's URLError and socket timeouts are OSErrors).
 SLACK_FAILURES = (SlackApiError, OSError)
+POST_METHOD = "chat.postMessage"
 
 
 def failure_reason(error: Exception) -> str:
@@ -25,22 +36,66 @@ def failure_reason(error: Exception) -> str:
     return f"unreachable ({type(error).__name__})"
 
 
+def never_sent(error: BaseException | None) -> bool:
+    """Connection refused or the name did not resolve: the request certainly never reached
+    Slack, so sending it again cannot make a duplicate. Anything else (a reset, a timeout) may
+    have come after Slack had the whole request."""
+    reason = error.reason if isinstance(error, URLError) else error
+    return isinstance(reason, (ConnectionRefusedError, socket.gaierror))
+
+
+def _is_post(request) -> bool:
+    return urlsplit(request.url).path.rstrip("/").rsplit("/", 1)[-1] == POST_METHOD
+
+
 class AnyServerErrorRetryHandler(RetryHandler):
     """Retry every 5xx with backoff: slack_sdk's own handler retries only 500 and 503, but a
-    502 or 504 from Slack's edge is just as passing."""
+    502 or 504 from Slack's edge is just as passing. With `retry_posts=False` a
+    chat.postMessage is left alone: Slack may have posted it before the 5xx."""
+
+    def __init__(self, max_retry_count: int, *, retry_posts: bool = True):
+        super().__init__(max_retry_count)
+        self.retry_posts = retry_posts
 
     def _can_retry(self, *, state, request, response=None, error=None) -> bool:
-        return response is not None and 500 <= response.status_code < 600
+        if response is None or not 500 <= response.status_code < 600:
+            return False
+        return self.retry_posts or not _is_post(request)
 
 
-def make_client(settings: Settings, *, max_retries: int = 3) -> WebClient:
+class SendSafeConnectionErrorRetryHandler(ConnectionErrorRetryHandler):
+    """slack_sdk's connection-error retries; with `retry_posts=False` a chat.postMessage is
+    retried only when the request certainly never left (`never_sent`), not after a reset."""
+
+    def __init__(self, max_retry_count: int, *, retry_posts: bool = True):
+        super().__init__(max_retry_count)
+        self.retry_posts = retry_posts
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        return self.retry_posts or not _is_post(request) or never_sent(error)
+
+
+def make_client(settings: Settings, *, max_retries: int = 3,
+                retry_unanswered_posts: bool = True) -> WebClient:
+    """The Web API client, retrying 429s, 5xx answers and connection failures.
+
+    `retry_unanswered_posts=True` (the web app, the CLI) also retries a chat.postMessage that
+    failed with a 5xx or a broken connection, although Slack may already have posted it: those
+    posts (a proposal in the channel, a decision DM'd to its proposer) have no outbox behind
+    them, so one lost is worse than a rare repeat. The clock passes False (`jobs.clock`): each
+    of its messages carries a key Slack can be asked about, so instead of retrying blind it
+    records the send as unconfirmed and reads the conversation back before sending again.
+    429s are retried either way: Slack did nothing with the request.
+    """
     return WebClient(
         token=settings.slack_bot_token or None,
         base_url=settings.slack_api_url,
         timeout=10,
         retry_handlers=[
             RateLimitErrorRetryHandler(max_retry_count=max_retries),
-            AnyServerErrorRetryHandler(max_retry_count=max_retries),
-            ConnectionErrorRetryHandler(max_retry_count=max_retries),
+            AnyServerErrorRetryHandler(max_retries, retry_posts=retry_unanswered_posts),
+            SendSafeConnectionErrorRetryHandler(max_retries, retry_posts=retry_unanswered_posts),
         ],
     )

@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from slack_sdk import WebClient
 
 from backend import clock
 from backend.logging_setup import request_context
@@ -95,9 +96,17 @@ def _beside_the_sweep(what: str, job) -> None:
         log.exception("%s failed", what)
 
 
+def clock_client(settings: Settings) -> WebClient:
+    """The clock's Web API client: it never resends a chat.postMessage Slack may have posted
+    (a 5xx, a connection broken after the request left). Such a send is left `unconfirmed`,
+    and the next sweep reads the conversation back before sending again (`jobs.sweep`); a
+    blind retry here could put the reminder in the channel twice."""
+    return make_client(settings, retry_unanswered_posts=False)
+
+
 def start(settings: Settings) -> Owner:
     _process["settings"] = settings
-    _process["client"] = make_client(settings)
+    _process["client"] = clock_client(settings)
     _process["owner"] = owner = Owner().start()
     return owner
 

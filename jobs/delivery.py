@@ -4,23 +4,24 @@ A reminder counts as sent only when Slack said so, and what the next sweep does 
 depends entirely on how far the record says a send got. So each message moves through its
 states by compare-and-set on its state and owner (`move`), one committed step at a time:
 `claimed`, then `sending` just before its one `chat.postMessage`, then `delivered` with Slack's
-ts; or `retry` (Slack turned it away for now), `failed` (for good), `unconfirmed` (the request
-may have reached Slack but no answer came back; `jobs.recovery` asks Slack at the next sweep).
-What each state means after a crash is in `jobs.sweep`'s docstring.
+ts; or `retry` (Slack turned it away for now without doing anything: a 429, or the request
+never left), `failed` (for good), `unconfirmed` (Slack may have posted it: no answer came back,
+or it failed while handling the request, a 5xx or `internal_error`; `jobs.recovery` reads the
+conversation back at the next sweep before sending again). What each state means after a crash
+is in `jobs.sweep`'s docstring.
 """
 import json
 import logging
-import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.error import URLError
 
 from slack_sdk.errors import SlackApiError
 
 from backend.database import is_postgres
 from backend.reminders import NO_CHANNEL
+from bot.client import never_sent
 from jobs.message_keys import message_key, metadata_for
 from jobs.owners import Owner
 from models import database
@@ -28,9 +29,14 @@ from models.deadlines import ReminderMessage
 
 log = logging.getLogger("crg.clock")
 
-MAX_ATTEMPTS = 12  # sweeps in a row that Slack may turn a message away before admins hear
-TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable",
-                    "request_timeout", "team_added_to_org"}
+MAX_ATTEMPTS = 12  # sends of a message Slack did not take before it is failed and admins hear
+# Slack turned the request away without acting on it: send it again at the next sweep.
+TURNED_AWAY_ERRORS = {"ratelimited", "team_added_to_org"}
+# Slack failed while handling the request. Its docs say part of an `internal_error` or
+# `fatal_error` operation may have succeeded; `request_timeout` (the body arrived truncated) and
+# `service_unavailable` (no detail) are treated alike to be safe, as a history read costs little.
+# Like a 5xx: the next sweep reads the history before sending again.
+MAYBE_POSTED_ERRORS = {"internal_error", "fatal_error", "request_timeout", "service_unavailable"}
 # Messages in flight at once. Each is still claimed, marked sending, sent and marked delivered
 # on its own; a hard kill can leave at most this many in doubt.
 SEND_THREADS = 4
@@ -93,11 +99,9 @@ def deliver(client, message: ReminderMessage, owner: Owner, now: datetime,
             metadata=metadata_for(message_key(message.id, message.created_at)))
     except SlackApiError as error:
         code = _error_code(error)
-        status = error.response.status_code
-        transient = status == 429 or status >= 500 or code in TRANSIENT_ERRORS
-        return _settle(message, owner, now, result, "retry" if transient else "failed", code, alert)
+        return _settle(message, owner, now, result, _state_after(error, code), code, alert)
     except Exception as error:  # noqa: BLE001 - the network: was the request ever sent?
-        state = "retry" if _never_sent(error) else "unconfirmed"  # the next sweep checks
+        state = "retry" if never_sent(error) else "unconfirmed"  # the next sweep checks
         return _settle(message, owner, now, result, state, f"{type(error).__name__}: {error}", alert)
     move(message, ("sending",), owner.token, flush=False, state="delivered",
          ts=answer.get("ts") or "", delivered_at=now, error="")
@@ -112,10 +116,16 @@ def _error_code(error: SlackApiError) -> str:
     return code or f"http_{error.response.status_code}"
 
 
-def _never_sent(error: Exception) -> bool:
-    """Connection refused or the name did not resolve: the request never reached Slack."""
-    reason = error.reason if isinstance(error, URLError) else error
-    return isinstance(reason, (ConnectionRefusedError, socket.gaierror))
+def _state_after(error: SlackApiError, code: str) -> str:
+    """Where Slack's refusal leaves a message. A 5xx can come after Slack posted it (which is
+    why the clock's client does not retry one, `jobs.clock.clock_client`), so resending blind
+    could post it twice: `unconfirmed`, for the next sweep to look it up first."""
+    status = error.response.status_code
+    if status >= 500 or code in MAYBE_POSTED_ERRORS:
+        return "unconfirmed"
+    if status == 429 or code in TURNED_AWAY_ERRORS:
+        return "retry"
+    return "failed"
 
 
 def _settle(message, owner, now, result, state, error, alert) -> str:

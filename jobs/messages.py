@@ -218,7 +218,7 @@ def render_alert(partnership: str,
     for mid, recipient, state, error, text in problems:
         if state == "in_doubt":
             lines.append(f"• Message {mid} to {where(recipient)}: Slack never confirmed it (the "
-                         f"clock stopped or Slack did not answer in time), so it may or may not have "
+                         f"clock stopped, or Slack failed or did not answer in time), so it may or may not have "
                          f"arrived, and the conversation could not be read back to check (Slack "
                          f"said `{escape(error)}`). It was not sent again, to avoid a duplicate; if "
                          f"it did not arrive, run `crg clock --resend {mid}`.")

@@ -4,16 +4,18 @@ A send interrupted at the wrong moment (a SIGKILL, a timeout) leaves its outbox 
 that says how far it got (`jobs.delivery`); each sweep settles those rows before it sends
 anything new. What was certainly never sent is sent; what Slack may have is looked for in its
 conversation by the key it carries (`jobs.message_keys.find_posted`): found, it is recorded as
-delivered; not found, it is sent, once; unknowable, it is left `in_doubt` for the admins, who
-may `resend` it. Taking over another clock's row is a compare-and-set on its owner, and only
-once that owner is dead (`jobs.owners`), so two clocks never both settle one message. The whole
-table of failures and what follows each is in `jobs.sweep`'s docstring.
+delivered; not found, it is sent, once, unless it has been sent MAX_ATTEMPTS times already (a
+long Slack outage), when it is `failed` and the admins are told; unknowable, it is left
+`in_doubt` for the admins, who may `resend` it. Taking over another clock's row is a
+compare-and-set on its owner, and only once that owner is dead (`jobs.owners`), so two clocks
+never both settle one message. The whole table of failures and what follows each is in
+`jobs.sweep`'s docstring.
 """
 import logging
 from datetime import datetime
 
 from backend.database import write_transaction
-from jobs.delivery import SweepResult, deliver, move
+from jobs.delivery import MAX_ATTEMPTS, SweepResult, deliver, move
 from jobs.message_keys import HistoryUnavailable, find_posted, message_key
 from jobs.owners import Owner
 from models.deadlines import Reminder, ReminderMessage
@@ -56,7 +58,12 @@ def recover(client, now: datetime, owner: Owner, result: SweepResult) -> None:
 def confirm(client, message: ReminderMessage, owner: Owner, now: datetime,
             result: SweepResult) -> str:
     """Settle an `unconfirmed` message of ours by reading its conversation back: delivered if
-    Slack has it, sent (once) if not, `in_doubt` and told to the admins if nobody can tell."""
+    Slack has it, sent (once) if not, `in_doubt` and told to the admins if nobody can tell.
+
+    A message Slack still does not have after MAX_ATTEMPTS sends is `failed` instead of sent
+    again: without that cap a Slack answering 5xx for hours would be asked every sweep for ever
+    and nobody would hear. `failed` is accurate: the history shows it never arrived.
+    """
     alert = message.purpose == "alert"
     key = message_key(message.id, message.created_at)
     try:
@@ -76,13 +83,27 @@ def confirm(client, message: ReminderMessage, owner: Owner, now: datetime,
                     delivered_at=now, error=""):
             return "lost"
         result.add(delivered=1)
-        log.info("message=%s to=%s was delivered before its clock stopped (ts %s)",
+        log.info("message=%s to=%s had arrived although Slack never confirmed it (ts %s)",
                  message.id, message.recipient, ts)
         return "delivered"
+    if message.attempts >= MAX_ATTEMPTS:
+        return _give_up(message, owner, result, alert)
     if not move(message, ("unconfirmed",), owner.token, state="claimed", claimed_at=now):
         return "lost"
     log.info("message=%s to=%s never reached Slack; sending it", message.id, message.recipient)
     return deliver(client, message, owner, now, result, alert=alert)
+
+
+def _give_up(message: ReminderMessage, owner: Owner, result: SweepResult, alert: bool) -> str:
+    error = (f"{message.error or 'no answer'}; not in the conversation after "
+             f"{message.attempts} sends")
+    if not move(message, ("unconfirmed",), owner.token, state="failed", error=error[:1000]):
+        return "lost"
+    log.error("message=%s to=%s failed: %s", message.id, message.recipient, error)
+    if not alert:  # an alert that cannot be delivered is logged, not alerted again
+        result.add(problem=(message.partnership_id, message.id, message.recipient, "failed",
+                            error, message.text))
+    return "failed"
 
 
 def resend(message_id: int) -> ReminderMessage:

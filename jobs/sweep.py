@@ -25,13 +25,18 @@ What each failure leaves behind, and what the next sweep does about it:
 
 - Killed after claiming, before calling Slack: the message is `claimed` by a dead owner. Slack
   never saw it, so the next sweep (of any clock) takes it over and sends it, once.
-- Killed while Slack was answering (`sending` by a dead owner), or the request timed out
-  (`unconfirmed`): Slack may or may not have posted it. The next sweep takes the message over
-  (compare-and-set on the owner, so one clock only) and reads the destination conversation
-  back (`conversations.history` from a little before the message was claimed, with
+- Killed while Slack was answering (`sending` by a dead owner), or the request timed out, the
+  connection broke after it was sent, or Slack answered 5xx or `internal_error`,
+  `fatal_error`, `request_timeout`, `service_unavailable` (`unconfirmed`): Slack may or may not
+  have posted it. The clock's client (`jobs.clock.clock_client`) never retries such a post
+  blind, since a 5xx can come after Slack posted the message. The next sweep takes the
+  message over (compare-and-set on the owner, so one clock only) and reads the destination
+  conversation back (`conversations.history` from a little before the message was claimed, with
   `include_all_metadata`, at most a few pages; for a DM the IM channel `conversations.open`
   gives). Its key found on a bot message: Slack has it, it becomes `delivered` with that ts
-  and is not sent again. Not found: Slack never took it, so it is claimed again and sent, once.
+  and is not sent again. Not found: Slack never took it, so it is claimed again and sent, once
+  per sweep; once it has been sent MAX_ATTEMPTS times and is still not there (Slack down for
+  an hour or more), it becomes `failed` and the admins are told, with `crg clock --resend ID`.
   A clock that dies while reading history leaves it `unconfirmed` for the next one (reading
   posts nothing). This closes the crash window: after a SIGKILL and a restart every reminder
   has arrived exactly once, with nobody's help.
@@ -40,10 +45,10 @@ What each failure leaves behind, and what the next sweep does about it:
   message becomes `in_doubt` and the partnership's admins get a DM naming it, with
   `crg clock --resend ID` to send it again by hand if it never arrived. Never a duplicate,
   never silently lost. (A clean stop, SIGTERM, finishes the requests in hand first.)
-- Slack said 429 or 5xx, or the connection was refused: `bot.client` already retried with
-  backoff; after that the message becomes `retry` and the next sweep sends it again (those
-  answers mean Slack did not post it). After MAX_ATTEMPTS sweeps it is reported to the admins
-  as failed.
+- Slack said 429 (or `ratelimited`, `team_added_to_org`), or the connection was refused or
+  the name did not resolve: `bot.client` already retried with backoff; after that the message
+  becomes `retry` and the next sweep sends it again without reading the history (those mean
+  Slack did not act on it). After MAX_ATTEMPTS sends it becomes `failed` and the admins hear.
 - Slack refused it for good (`channel_not_found`, `not_in_channel`, `user_not_found`...): it
   becomes `failed` and the admins get a DM (Member role admin, plus ADMIN_SLACK_IDS).
 

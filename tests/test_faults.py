@@ -363,16 +363,23 @@ def _attempt(server, method, path):
 
 
 # -- (d) Slack answers 429 or 5xx -------------------------------------------------------------
+# make_client's defaults are the web app's (and the CLI's) policy: every failure is retried, a
+# post too. The clock's client differs only for posts Slack may have made (tests at the end).
 
 @pytest.fixture
-def slack_client(fake_slack):
+def slack_settings(fake_slack):
     from backend.settings import Settings
-    from bot.client import make_client
 
     fake_slack.reset()
-    settings = Settings(slack_bot_token="xoxb-test", slack_api_url=fake_slack.base_url)
-    yield lambda **kw: make_client(settings, **kw)
+    yield Settings(slack_bot_token="xoxb-test", slack_api_url=fake_slack.base_url)
     fake_slack.reset()
+
+
+@pytest.fixture
+def slack_client(slack_settings):
+    from bot.client import make_client
+
+    return lambda **kw: make_client(slack_settings, **kw)
 
 
 def test_slack_rate_limits_are_waited_out(slack_client, fake_slack):
@@ -410,3 +417,72 @@ def test_slack_errors_that_last_are_raised_after_the_retries(slack_client, fake_
         slack_client().chat_postMessage(channel="C0WG", text="hello")
     assert raised.value.response["error"] == "channel_not_found"
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+def test_the_web_apps_client_retries_a_post_slack_may_have_made(slack_settings, fake_slack):
+    """A lost proposal post or decision DM is worse than a rare repeat: the web app retries."""
+    from bot.app import create_bolt_app
+
+    client = create_bolt_app(slack_settings).client
+    fake_slack.server_error("chat.postMessage", 503)
+    assert client.chat_postMessage(channel="C0WG", text="hello")["ok"]
+    fake_slack.reset_connection("chat.postMessage")
+    assert client.chat_postMessage(channel="C0WG", text="again")["ok"]
+    assert [c.answered for c in fake_slack.calls_to("chat.postMessage")] == ["503", "ok", "reset",
+                                                                               "ok"]
+
+
+@pytest.mark.parametrize("fault", ["reset", 500, 502, 503, 504])
+def test_the_clock_client_never_resends_a_post_slack_may_have_made(slack_settings, fake_slack,
+                                                                   fault):
+    """The clock leaves such a post `unconfirmed` and reads the history before any resend."""
+    from bot.client import SLACK_FAILURES
+    from jobs.clock import clock_client
+
+    channel = f"C0NORETRY{fault}".upper()  # the session's fake keeps what earlier tests posted
+    if fault == "reset":
+        fake_slack.reset_connection("chat.postMessage", after_posting=True)
+    else:
+        fake_slack.server_error("chat.postMessage", fault, after_posting=True)
+    with pytest.raises(SLACK_FAILURES):
+        clock_client(slack_settings).chat_postMessage(channel=channel, text="reminder")
+    assert [c.answered for c in fake_slack.calls_to("chat.postMessage")] == [str(fault)]
+    assert [m["text"] for m in fake_slack.posted(channel)] == ["reminder"]  # once
+
+
+def test_the_clock_client_still_retries_what_cannot_duplicate(slack_settings, fake_slack):
+    """Reads are retried on a 5xx or a reset, and a post on a 429 (Slack did nothing)."""
+    from jobs.clock import clock_client
+
+    client = clock_client(slack_settings)
+    fake_slack.server_error("conversations.history", 503)
+    fake_slack.reset_connection("conversations.history")
+    assert client.conversations_history(channel="C0CLOCK")["ok"]
+    assert [c.answered for c in fake_slack.calls_to("conversations.history")] == [
+        "503", "reset", "ok"]
+    fake_slack.rate_limit("chat.postMessage", retry_after=0)
+    assert client.chat_postMessage(channel="C0RATELIMITED", text="reminder")["ok"]
+    assert [c.answered for c in fake_slack.calls_to("chat.postMessage")] == ["429", "ok"]
+    assert len(fake_slack.posted("C0RATELIMITED")) == 1
+
+
+def test_the_clock_client_retries_a_post_whose_connection_never_opened(slack_settings):
+    """Refused, or the name did not resolve: the request never left, so a retry is safe."""
+    import socket
+    from urllib.error import URLError
+
+    from slack_sdk.http_retry.request import HttpRequest
+    from slack_sdk.http_retry.state import RetryState
+
+    from jobs.clock import clock_client
+
+    handlers = clock_client(slack_settings).retry_handlers
+    post = HttpRequest(method="POST", url=slack_settings.slack_api_url + "chat.postMessage",
+                       headers={})
+
+    def retried(error):
+        return any(h.can_retry(state=RetryState(), request=post, error=error) for h in handlers)
+
+    assert retried(URLError(ConnectionRefusedError(111, "Connection refused")))
+    assert retried(URLError(socket.gaierror(-2, "Name or service not known")))
+    assert not retried(ConnectionResetError(104, "Connection reset by peer"))

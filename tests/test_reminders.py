@@ -14,10 +14,10 @@ from backend.actors import Actor
 from backend.deadlines import ReminderConfig
 from backend.reminders import before_occasion
 from backend.settings import Settings
-from bot.client import make_client
 from jobs import message_keys
 from jobs.claims import claim
-from jobs.clock import sweep_trigger
+from jobs.clock import clock_client, sweep_trigger
+from jobs.delivery import MAX_ATTEMPTS
 from jobs.owners import Owner
 from jobs.recovery import resend
 from jobs.sweep import sweep
@@ -59,7 +59,7 @@ class Clockwork:
 
     def __init__(self, fake: FakeSlackAPI, settings: Settings):
         self.fake, self.settings = fake, settings
-        self.client = make_client(settings, max_retries=2)
+        self.client = clock_client(settings)  # the clock's own retry policy
         self.owner = Owner().start()
         self.sent: list[tuple[datetime, object]] = []
 
@@ -321,29 +321,142 @@ def test_cancelled_deadlines_fall_silent_and_moved_ones_start_again(clockwork, f
 # --------------------------------------------------------------------------- Slack failing
 
 
-def test_429_and_5xx_are_retried_and_count_once(clockwork, frozen_now, fake):
+def test_a_429_is_waited_out_and_counts_once(clockwork, frozen_now, fake):
     frozen_now(datetime(2024, 5, 20, 12, 0))
     year = quiet_year()
     add(year, "Retried", datetime(2024, 6, 19, 17, 0))
-    fake.rate_limit("chat.postMessage", retry_after=0)
-    fake.server_error("chat.postMessage", 503)
+    fake.rate_limit("chat.postMessage", retry_after=0)  # Slack did nothing: safe to retry
     clockwork.at(at(2024, 6, 12))
-    answers = [c.answered for c in fake.calls_to("chat.postMessage")]
-    assert answers == ["429", "503", "ok"]
+    assert [c.answered for c in fake.calls_to("chat.postMessage")] == ["429", "ok"]
     assert [m.state for m in ReminderMessage.select()] == ["delivered"]
     assert clockwork.at(at(2024, 6, 12, 9, 5))[0] == []
+    assert len(fake.posted(WG)) == 1
 
 
-def test_slack_down_for_a_while_is_retried_at_the_next_sweep(clockwork, frozen_now, fake):
+def _methods(fake) -> list[str]:
+    return [c.method for c in fake.calls if c.method in ("chat.postMessage",
+                                                         "conversations.history")]
+
+
+def test_slack_down_for_a_while_is_looked_up_then_sent_once_a_sweep(clockwork, frozen_now,
+                                                                   fake):
+    """Slack answers 503 without posting, three sweeps running: each later sweep reads the
+    channel back before its one send, and the reminder arrives once when Slack recovers."""
     frozen_now(datetime(2024, 5, 20, 12, 0))
     year = quiet_year()
     add(year, "Later", datetime(2024, 6, 19, 17, 0))
-    fake.server_error("chat.postMessage", 503, times=3)  # more than the client's two retries
+    fake.server_error("chat.postMessage", 503, times=3)
     _, result = clockwork.at(at(2024, 6, 12))
-    assert result.retried == 1 and ReminderMessage.get().state == "retry"
+    assert _methods(fake) == ["chat.postMessage"]  # not retried by the client
+    message = ReminderMessage.get()
+    assert (message.state, message.attempts) == ("unconfirmed", 1)
+    assert "Service Unavailable" in message.error  # slack_sdk's words for a bare 503
+    assert (result.delivered, result.retried, result.failed) == (0, 0, 0)
+    for n, minute in enumerate((5, 10), start=2):
+        fake.reset()
+        fake.server_error("chat.postMessage", 503, times=1)
+        clockwork.at(at(2024, 6, 12, 9, minute))
+        assert _methods(fake) == ["conversations.history", "chat.postMessage"]
+        assert ReminderMessage.get().state == "unconfirmed" and ReminderMessage.get().attempts == n
+    fake.reset()
+    sent, result = clockwork.at(at(2024, 6, 12, 9, 15))
+    assert _methods(fake) == ["conversations.history", "chat.postMessage"]
+    assert sent[0].answered == "ok" and result.delivered == 1 and result.failed == 0
+    message = ReminderMessage.get()
+    assert (message.state, message.attempts, message.error) == ("delivered", 4, "")
+    assert clockwork.at(at(2024, 6, 12, 9, 20))[0] == []
+    [posted] = fake.posted(WG)  # once
+    assert posted["ts"] == message.ts
+
+
+@pytest.mark.parametrize("fault", ["reset", 500, 502, 503, 504])
+def test_a_send_slack_posted_before_failing_is_recorded_not_resent(clockwork, frozen_now, fake,
+                                                                   fault):
+    """Slack posted the reminder, then its edge answered 5xx or the connection was reset: the
+    clock neither retries nor resends it, and the next sweep finds it in the history."""
+    frozen_now(datetime(2024, 5, 20, 12, 0))
+    year = quiet_year()
+    add(year, "Posted behind a 5xx", datetime(2024, 6, 19, 17, 0))
+    if fault == "reset":
+        fake.reset_connection("chat.postMessage", after_posting=True)
+    else:
+        fake.server_error("chat.postMessage", fault, after_posting=True)
+    _, result = clockwork.at(at(2024, 6, 12))
+    assert [c.answered for c in fake.calls_to("chat.postMessage")] == [str(fault)]
+    message = ReminderMessage.get()
+    assert (message.state, message.attempts) == ("unconfirmed", 1)
+    assert (result.delivered, result.retried, result.failed) == (0, 0, 0)  # no alert
+
     sent, result = clockwork.at(at(2024, 6, 12, 9, 5))
+    assert sent == [] and _methods(fake) == ["chat.postMessage", "conversations.history"]
+    assert (result.delivered, result.failed) == (1, 0)
+    [posted] = fake.posted(WG)
+    settled = ReminderMessage.get()
+    assert (settled.state, settled.ts, settled.attempts, settled.error) == (
+        "delivered", posted["ts"], 1, "")
+    assert clockwork.at(at(2024, 6, 12, 9, 10))[0] == [] and len(fake.posted(WG)) == 1
+
+
+@pytest.mark.parametrize("error, state", [
+    ("internal_error", "unconfirmed"), ("fatal_error", "unconfirmed"),
+    ("request_timeout", "unconfirmed"), ("service_unavailable", "unconfirmed"),
+    ("ratelimited", "retry"), ("team_added_to_org", "retry"),
+])
+def test_what_slacks_error_leaves_a_send_in(clockwork, frozen_now, fake, error, state):
+    """Slack failing while it handled the post may have posted it: looked up before a resend.
+    Slack turning it away for now did nothing: sent again without looking."""
+    frozen_now(datetime(2024, 5, 20, 12, 0))
+    year = quiet_year()
+    add(year, "Error codes", datetime(2024, 6, 19, 17, 0))
+    fake.fail("chat.postMessage", error)
+    clockwork.at(at(2024, 6, 12))
+    assert (ReminderMessage.get().state, ReminderMessage.get().error) == (state, error)
+    fake.reset()
+    sent, result = clockwork.at(at(2024, 6, 12, 9, 5))
+    looked = ["conversations.history"] if state == "unconfirmed" else []
+    assert _methods(fake) == looked + ["chat.postMessage"]
     assert len(sent) == 1 and result.delivered == 1 and ReminderMessage.get().state == "delivered"
-    assert len([c for c in fake.calls_to("chat.postMessage") if c.answered == "ok"]) == 1
+    assert len(fake.posted(WG)) == 1
+
+
+def test_slack_failing_for_good_ends_failed_and_told_once(clockwork, frozen_now, fake):
+    """A 5xx every time: one send a sweep, each after reading the channel, until MAX_ATTEMPTS
+    sends; then the message is failed (the history shows it never arrived), the admins hear
+    once, and nothing is sent again until an admin resends it."""
+    frozen_now(datetime(2024, 5, 20, 12, 0))
+    year = quiet_year()
+    Member.create(partnership=year.partnership_id, slack_user_id="U_TEAM", role="admin",
+                  granted_by="tests", granted_at=datetime(2024, 4, 1))
+    add(year, "Slack is down", datetime(2024, 6, 19, 17, 0))
+    fake.server_error("chat.postMessage", 503, times=MAX_ATTEMPTS)  # every send of the reminder
+    moments = [at(2024, 6, 12) + timedelta(minutes=5 * n) for n in range(MAX_ATTEMPTS + 3)]
+    for now in moments[:MAX_ATTEMPTS]:
+        clockwork.at(now)
+    assert [c.answered for c in fake.calls_to("chat.postMessage")] == ["503"] * MAX_ATTEMPTS
+    assert _methods(fake) == ["chat.postMessage"] + [
+        "conversations.history", "chat.postMessage"] * (MAX_ATTEMPTS - 1)  # looked up each time
+    message = ReminderMessage.get(ReminderMessage.purpose == "reminder")
+    assert (message.state, message.attempts) == ("unconfirmed", MAX_ATTEMPTS)
+
+    sent, result = clockwork.at(moments[MAX_ATTEMPTS])  # not there after the last send: failed
+    assert sorted(c.args["channel"] for c in sent) == ["U_ADMIN", "U_TEAM"]  # the alerts only
+    assert result.failed == 1
+    failed = ReminderMessage.get_by_id(message.id)
+    assert (failed.state, failed.attempts) == ("failed", MAX_ATTEMPTS)
+    assert failed.error.endswith(f"Service Unavailable; not in the conversation after "
+                                 f"{MAX_ATTEMPTS} sends")
+    for alert in sent:
+        said = texts(alert)
+        assert "Service Unavailable" in said and "Slack is down" in said
+        assert f"--resend {failed.id}" in said
+    for now in moments[MAX_ATTEMPTS + 1:]:
+        assert clockwork.at(now)[0] == []  # neither sent again nor told twice
+    assert fake.posted(WG) == []  # Slack never had it, and never got it twice
+
+    resend(failed.id)  # an admin checked: Slack is back
+    sent, _ = clockwork.at(moments[-1] + timedelta(minutes=5))
+    assert [c.args["channel"] for c in sent] == [WG]
+    assert len(fake.posted(WG)) == 1 and ReminderMessage.get_by_id(failed.id).state == "delivered"
 
 
 def test_a_permanent_failure_is_told_to_the_admins_once(clockwork, frozen_now, fake):
@@ -531,7 +644,7 @@ def test_a_send_that_timed_out_unconfirmed_is_settled_from_the_history_once(
 @pytest.mark.parametrize("unavailable", [
     lambda fake: fake.fail("conversations.history", "missing_scope"),
     lambda fake: fake.fail("conversations.history", "not_in_channel"),
-    lambda fake: fake.rate_limit("conversations.history", retry_after=0, times=3),
+    lambda fake: fake.rate_limit("conversations.history", retry_after=0, times=4),
 ], ids=["missing_scope", "not_in_channel", "ratelimited"])
 def test_when_the_history_cannot_be_read_the_admins_decide(clockwork, frozen_now, fake,
                                                            unavailable):

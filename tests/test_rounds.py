@@ -5,7 +5,7 @@ from backend import decisions
 from backend.ledger import year_transaction
 from backend.pots import year_figures
 from backend.settings import Settings
-from bot.client import make_client
+from jobs.clock import clock_client
 from jobs.rounds import CLOCK, close_decided_rounds
 from models import FinancialYear
 from tests.builders import ADMIN, open_year, submit
@@ -46,7 +46,7 @@ def test_the_clock_tells_the_working_group(db, frozen_now, fake_slack):
     fake_slack.reset()
     year = open_year(900_000, name="Told CSP", channels=["C0TOLD"])
     with_cutoff(year)
-    client = make_client(Settings(slack_bot_token="xoxb-test", slack_api_url=fake_slack.base_url))
+    client = clock_client(Settings(slack_bot_token="xoxb-test", slack_api_url=fake_slack.base_url))
     assert close_decided_rounds(client, datetime(2024, 5, 21, 9, 0)) == 1
     posted = fake_slack.last("chat.postMessage")
     assert posted.args["channel"] == "C0TOLD" and "£6,000" in posted.args["text"]

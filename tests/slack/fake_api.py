@@ -27,6 +27,8 @@ import functools
 import json
 import secrets
 import signal
+import socket
+import struct
 import sys
 import threading
 import time
@@ -223,7 +225,7 @@ class Call:
     """One request the fake received.
 
     ``headers`` has lower-cased names.  ``answered`` tells how it was answered:
-    ``"ok"``, ``"429"``, ``"503"`` or ``"error:<code>"``.
+    ``"ok"``, ``"429"``, ``"503"``, ``"reset"`` or ``"error:<code>"``.
     """
 
     method: str
@@ -253,11 +255,13 @@ def read_recording(path: str | Path) -> list[Call]:
 
 @dataclass(frozen=True)
 class Reply:
-    """An HTTP answer: status, headers, body."""
+    """An HTTP answer: status, headers, body; or, with ``reset``, none at all (the connection
+    is reset instead)."""
 
     status: int
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    reset: bool = False
 
     @classmethod
     def json(cls, payload: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Reply:
@@ -272,10 +276,12 @@ class Reply:
 
 @dataclass(frozen=True)
 class Fault:
-    """A queued bad answer for the next call to a method."""
+    """A queued bad answer for the next call to a method; with ``after_success`` the call is
+    carried out first (a message posted, say) and only its answer is bad."""
 
     label: str
     reply: Reply
+    after_success: bool = False
 
 
 class SlackError(Exception):
@@ -463,10 +469,23 @@ class FakeSlackAPI:
         """Answer the next ``times`` calls with HTTP 200 ``{"ok": false, "error": error}``."""
         self._queue(method, Fault(f"error:{error}", Reply.error(error)), times)
 
-    def server_error(self, method: str, status: int = 503, times: int = 1) -> None:
-        """Answer the next ``times`` calls with a bare HTTP ``status`` (no JSON)."""
+    def server_error(self, method: str, status: int = 503, times: int = 1, *,
+                     after_posting: bool = False) -> None:
+        """Answer the next ``times`` calls with a bare HTTP ``status`` (no JSON).
+
+        By default Slack did nothing. ``after_posting=True`` is Slack's edge failing after the
+        call was carried out behind it: a chat.postMessage is stored (conversations.history
+        shows it) and the client still gets only the 5xx.
+        """
         reply = Reply(status, HTTPStatus(status).phrase.encode(), {"Content-Type": "text/plain"})
-        self._queue(method, Fault(str(status), reply), times)
+        self._queue(method, Fault(str(status), reply, after_posting), times)
+
+    def reset_connection(self, method: str, times: int = 1, *, after_posting: bool = False) -> None:
+        """Drop the connection of the next ``times`` calls once their request has arrived,
+        without answering: the client sees it reset (``RemoteDisconnected``, a
+        ``ConnectionResetError``). ``after_posting`` as in :meth:`server_error`. Recorded as
+        ``"reset"``."""
+        self._queue(method, Fault("reset", Reply(0, b"", reset=True), after_posting), times)
 
     def _queue(self, method: str, fault: Fault, times: int) -> None:
         with self._lock:
@@ -513,6 +532,8 @@ class FakeSlackAPI:
         fault = self._next_fault(method)
         if fault is not None:
             reply, answered = fault.reply, fault.label
+            if fault.after_success and not problems:
+                _, _, problems = self._success(method, args)
         elif problems:
             reply, answered = Reply.error(problems[0].error), f"error:{problems[0].error}"
         else:
@@ -769,6 +790,10 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = do_GET
 
     def _send(self, reply: Reply) -> None:
+        if reply.reset:  # SO_LINGER 0: closing sends a TCP RST, not an answer
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
