@@ -46,6 +46,9 @@ def history(entity: str, entity_id: int) -> list[HistoryLine]:
             for r in rows]
 
 
+DENIED = "denied"  # the action of the record of a refused attempt
+
+
 def denials_recorded(entity: str, partnership_of):
     """Record every permission refusal of a service call, then let the refusal through.
 
@@ -63,7 +66,7 @@ def denials_recorded(entity: str, partnership_of):
             except NotAllowed as refusal:
                 attempt = service.__name__ + "".join(f" {a}" for a in args if isinstance(a, str))
                 with write_transaction():
-                    record(actor, "denied", entity, entity_id,
+                    record(actor, DENIED, entity, entity_id,
                            partnership_id=partnership_of(entity_id),
                            after={"attempted": attempt, "refused": refusal.message})
                 raise

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from peewee import Select, fn
 
 from backend import audit, clock, fiscal
+from backend.audit import DENIED
 from backend.actors import Actor, role_of
 from backend.errors import Conflict, FieldErrors, InvalidInput, NotAllowed, NotFound, PotLocked
 from backend.ledger import FINAL_STATUSES, tactical_locked_message, year_transaction
@@ -393,7 +394,9 @@ def list_for_person(user_id: str, limit: int = 25) -> list[ProposalView]:
 
 
 def history(proposal_id: int) -> list[audit.HistoryLine]:
-    return audit.history("proposal", proposal_id)
+    """What happened to the proposal, for everyone who can see it. Refused attempts changed
+    nothing and stay in the audit trail only, rather than listing who tried what they may not."""
+    return [line for line in audit.history("proposal", proposal_id) if line.action != DENIED]
 
 
 def record_post(proposal_id: int, channel: str, ts: str) -> None:

@@ -333,3 +333,12 @@ def test_a_fully_spent_project_is_refused_before_the_form(slack):
     assert "is corrected" in answer(slack.slack.command(f"spend reverse {last} typo",
                                                          user_id=FINANCE))
     assert opened(slack, f"spend {REF}", FINANCE)["callback_id"] == "spend_record"
+
+
+def test_refused_attempts_stay_in_the_audit_trail_not_in_the_projects_history(slack):
+    funded_project("2,000")
+    refused_before_the_form(slack, f"progress {REF}", PARTNER)
+    assert [d["attempted"] for d in denials_of(PARTNER)] == ["may_report"]
+    shown = json.dumps(slack.slack.command(f"show {REF}", user_id=PARTNER).get_json())
+    assert "*History*" in shown and "approved" in shown
+    assert "denied" not in shown
