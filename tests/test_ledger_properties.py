@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from backend import decisions, proposals, spend
 from backend.errors import DomainError
-from backend.pots import year_figures
+from backend.pots import available, year_figures
 from models import AuditRecord, FinancialYear, LedgerEntry, Pot
 from tests.builders import ADMIN, PROPOSER, draft, open_year
 
@@ -71,9 +71,10 @@ def _trace():
 def _check_invariants(year_id: int, allocation: int) -> None:
     f = year_figures(FinancialYear.get_by_id(year_id))
     assert sum(p.allocated for p in f.pots.values()) == allocation
-    for pot in f.pots.values():
+    for kind, pot in f.pots.items():
         assert pot.available >= 0, pot
         assert 0 <= pot.spent <= pot.committed, pot
+        assert available(year_id, kind) == pot.available  # the submission's shortcut agrees
     ledger_rows = LedgerEntry.select().count()
     audited = AuditRecord.select().where(AuditRecord.action.startswith("ledger.")).count()
     assert ledger_rows == audited
