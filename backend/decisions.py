@@ -14,7 +14,7 @@ from backend.errors import Conflict, InvalidInput
 from backend.ledger import FINAL_STATUSES, year_transaction
 from backend.money import format_pence
 from backend.pots import pot_states, spent_on
-from backend.proposals import STATE_PHRASES, ProposalView, reference, snapshot, view
+from backend.proposals import STATE_PHRASES, ProposalView, denials, reference, snapshot, view
 from models import AuditRecord, FinancialYear, Proposal
 
 
@@ -68,13 +68,6 @@ class Outcome:
     rolled_over_pence: int | None = None  # set when this decision opened the tactical pot
     released_pence: int = 0
     committed_pence: int = 0
-
-
-def _partnership_of(proposal_id: int) -> int:
-    return proposals.load(proposal_id).year.partnership_id
-
-
-denials = audit.denials_recorded("proposal", _partnership_of)
 
 
 @denials
