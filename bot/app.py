@@ -13,7 +13,8 @@ from slack_sdk import WebClient
 from backend.settings import Settings
 from bot import errors
 from bot.client import make_client
-from bot.listeners import actions, commands, deadlines, decisions, finance, home, meetings, views
+from bot.listeners import (actions, clock_alerts, commands, deadlines, decisions, finance, home,
+                           meetings, views)
 
 log = logging.getLogger("crg.bot")
 
@@ -28,6 +29,6 @@ def create_bolt_app(settings: Settings, client: WebClient | None = None) -> App:
     )
     app._crg_settings = settings  # noqa: SLF001 - read by listeners through `settings_of`
     for listeners in (commands, views, actions, decisions, meetings, deadlines, finance, home,
-                      errors):
+                      clock_alerts, errors):
         listeners.register(app, settings)
     return app

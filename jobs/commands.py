@@ -11,8 +11,9 @@ def cmd_clock(args, settings):
     from jobs import clock, recovery
 
     if args.resend is not None:
-        message = recovery.resend(args.resend)
-        print(f"Message {message.id} to {message.recipient} will be sent again by the next sweep.")
+        resent = recovery.resend(actor(), args.resend)
+        print(f"Message {resent.message_id} to {resent.recipient} will be sent again by the next "
+              "sweep.")
         return
     result = clock.run(settings, once=args.once)
     if args.once:

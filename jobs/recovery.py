@@ -6,15 +6,21 @@ anything new. What was certainly never sent is sent; what Slack may have is look
 conversation by the key it carries (`jobs.message_keys.find_posted`): found, it is recorded as
 delivered; not found, it is sent, once, unless it has been sent MAX_ATTEMPTS times already (a
 long Slack outage), when it is `failed` and the admins are told; unknowable, it is left
-`in_doubt` for the admins, who may `resend` it. Taking over another clock's row is a
-compare-and-set on its owner, and only once that owner is dead (`jobs.owners`), so two clocks
-never both settle one message. The whole table of failures and what follows each is in
-`jobs.sweep`'s docstring.
+`in_doubt` for the admins, who may `resend` it (the button on their alert, or the command
+line). Taking over another clock's row is a compare-and-set on its owner, and only once that
+owner is dead (`jobs.owners`), so two clocks never both settle one message. The whole table
+of failures and what follows each is in `jobs.sweep`'s docstring.
 """
+import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
-from backend.database import write_transaction
+from backend import audit, clock
+from backend.actors import Actor, require
+from backend.database import locked, write_transaction
+from backend.errors import Conflict, NotFound
+from jobs import messages
 from jobs.delivery import MAX_ATTEMPTS, SweepResult, deliver, move
 from jobs.message_keys import HistoryUnavailable, find_posted, message_key
 from jobs.owners import Owner
@@ -106,19 +112,78 @@ def _give_up(message: ReminderMessage, owner: Owner, result: SweepResult, alert:
     return "failed"
 
 
-def resend(message_id: int) -> ReminderMessage:
-    """Put a failed or in-doubt message back in the queue (an admin checked it never arrived)."""
-    from backend.errors import Conflict, NotFound
+@dataclass(frozen=True)
+class AlertPost:
+    """A delivered alert that named a message: whose DM it is in, and what it said."""
 
+    recipient: str
+    ts: str
+    text: str
+    blocks: list
+
+
+@dataclass(frozen=True)
+class Resent:
+    """A message put back in the queue, and the alerts that had told admins about it (so the
+    Slack front can show every one of them that it is queued)."""
+
+    message_id: int
+    recipient: str
+    at: datetime
+    alerts: tuple[AlertPost, ...]
+
+
+def _partnership_of(message_id: int) -> int | None:
     message = ReminderMessage.get_or_none(ReminderMessage.id == message_id)
-    if message is None:
-        raise NotFound(f"There is no clock message {message_id}.")
-    if message.state not in ("failed", "in_doubt"):
-        raise Conflict(f"Message {message_id} is {message.state}; only a failed or in-doubt "
-                       "message can be sent again.")
+    return message.partnership_id if message else None
+
+
+@audit.denials_recorded("reminder_message", _partnership_of)
+def resend(actor: Actor, message_id: int) -> Resent:
+    """Put a failed or in-doubt message back in the queue: the next sweep sends it, once.
+
+    The one way in for both fronts (the admins' "Send it again" button and `crg clock
+    --resend`), because it is the admins' judgement: an in-doubt message sent again may arrive
+    twice, a failed one fails again unless its cause is fixed. So only the partnership's
+    admins may (ADMIN_SLACK_IDS and the command line are admins everywhere), and only while
+    the message is still failed or in doubt. The check and the move happen under a lock on
+    the row, so two admins clicking at once, or a click and the command line, queue it once;
+    the later one is told it is already queued (or delivered).
+    """
     with write_transaction():
+        message = locked(ReminderMessage.select().where(ReminderMessage.id == message_id)).first()
+        if message is None:
+            raise NotFound(f"There is no clock message {message_id}.")
+        require(actor, message.partnership_id, doing="send a reminder clock message again")
+        if message.state not in messages.RESENDABLE:
+            raise Conflict(messages.moved_on(message.id, message.state, message.delivered_at))
+        alerts = _alerts_naming(message.id)
         ReminderMessage.update(state="retry", attempts=0).where(
-            ReminderMessage.id == message_id).execute()
+            ReminderMessage.id == message.id).execute()
         # If it fails again the admins hear of it again.
-        Reminder.delete().where(Reminder.occasion == f"alert:m{message_id}").execute()
-    return ReminderMessage.get_by_id(message_id)
+        Reminder.delete().where(Reminder.occasion == f"alert:m{message.id}").execute()
+        audit.record(actor, "clock.resend", "reminder_message", message.id,
+                     partnership_id=message.partnership_id,
+                     before={"state": message.state, "attempts": message.attempts,
+                             "error": message.error},
+                     after={"state": "retry", "attempts": 0})
+    return Resent(message.id, message.recipient, clock.now(), alerts)
+
+
+def _alerts_naming(message_id: int) -> tuple[AlertPost, ...]:
+    found = (ReminderMessage.select()
+             .join(Reminder, on=(Reminder.message == ReminderMessage.id))
+             .where((Reminder.occasion == f"alert:m{message_id}")
+                    & (ReminderMessage.state == "delivered") & (ReminderMessage.ts != ""))
+             .order_by(ReminderMessage.id))
+    return tuple(AlertPost(a.recipient, a.ts, a.text, json.loads(a.blocks)) for a in found)
+
+
+def states_of(message_ids: list[int]) -> dict[int, tuple[str, datetime | None]]:
+    """Where these messages are now (state, and when delivered), for the alerts that name them."""
+    if not message_ids:
+        return {}
+    rows = (ReminderMessage.select(ReminderMessage.id, ReminderMessage.state,
+                                   ReminderMessage.delivered_at)
+            .where(ReminderMessage.id.in_(message_ids)).tuples())
+    return {mid: (state, delivered_at) for mid, state, delivered_at in rows}

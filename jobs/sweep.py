@@ -36,14 +36,16 @@ What each failure leaves behind, and what the next sweep does about it:
   gives). Its key found on a bot message: Slack has it, it becomes `delivered` with that ts
   and is not sent again. Not found: Slack never took it, so it is claimed again and sent, once
   per sweep; once it has been sent MAX_ATTEMPTS times and is still not there (Slack down for
-  an hour or more), it becomes `failed` and the admins are told, with `crg clock --resend ID`.
+  an hour or more), it becomes `failed` and the admins are told, with a *Send it again*
+  button (or `crg clock --resend ID`).
   A clock that dies while reading history leaves it `unconfirmed` for the next one (reading
   posts nothing). This closes the crash window: after a SIGKILL and a restart every reminder
   has arrived exactly once, with nobody's help.
 - The history cannot be read (a `*:history` scope missing, `not_in_channel`, still rate
   limited after the client's retries, too many messages since): the clock does not guess. The
-  message becomes `in_doubt` and the partnership's admins get a DM naming it, with
-  `crg clock --resend ID` to send it again by hand if it never arrived. Never a duplicate,
+  message becomes `in_doubt` and the partnership's admins get a DM naming it, with the
+  alert's *Send it again* button (or `crg clock --resend ID`) to send it again by hand if it
+  never arrived. Never a duplicate,
   never silently lost. (A clean stop, SIGTERM, finishes the requests in hand first.)
 - Slack said 429 (or `ratelimited`, `team_added_to_org`), or the connection was refused or
   the name did not resolve: `bot.client` already retried with backoff; after that the message

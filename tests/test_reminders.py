@@ -453,7 +453,7 @@ def test_slack_failing_for_good_ends_failed_and_told_once(clockwork, frozen_now,
         assert clockwork.at(now)[0] == []  # neither sent again nor told twice
     assert fake.posted(WG) == []  # Slack never had it, and never got it twice
 
-    resend(failed.id)  # an admin checked: Slack is back
+    resend(ADMIN, failed.id)  # an admin checked: Slack is back
     sent, _ = clockwork.at(moments[-1] + timedelta(minutes=5))
     assert [c.args["channel"] for c in sent] == [WG]
     assert len(fake.posted(WG)) == 1 and ReminderMessage.get_by_id(failed.id).state == "delivered"
@@ -474,7 +474,7 @@ def test_a_permanent_failure_is_told_to_the_admins_once(clockwork, frozen_now, f
     for alert in alerts:
         assert "channel_not_found" in texts(alert) and f"--resend {failed.id}" in texts(alert)
     assert clockwork.at(at(2024, 6, 12, 9, 5))[0] == []  # neither resent nor told twice
-    resend(failed.id)
+    resend(ADMIN, failed.id)
     sent, _ = clockwork.at(at(2024, 6, 12, 9, 10))
     assert [c.args["channel"] for c in sent] == [WG]
 
@@ -658,7 +658,7 @@ def test_when_the_history_cannot_be_read_the_admins_decide(clockwork, frozen_now
     assert f"--resend {message.id}" in texts(sent[0])
     assert ReminderMessage.get_by_id(message.id).state == "in_doubt"
     assert clockwork.at(at(2024, 6, 12, 9, 5))[0] == []  # neither resent nor told twice
-    resend(message.id)  # an admin checked: it never arrived
+    resend(ADMIN, message.id)  # an admin checked: it never arrived
     sent, _ = clockwork.at(at(2024, 6, 12, 9, 10))
     assert [c.args["text"] for c in sent] == ["Left behind"]
 
