@@ -3,9 +3,9 @@
 A reminder that failed for good, or whose arrival nobody can confirm, must never be dropped in
 silence: someone has to act (invite the bot, fix the channel, press *Send it again* or run
 `crg clock --resend ID`). The admins are the partnership's members with the admin role, plus
-ADMIN_SLACK_IDS. An alert is itself an outbox message under a unique key per problem and admin, so it is claimed and sent
-like any reminder (`jobs.claims`, `jobs.delivery`), exactly once; its own failures are logged,
-not alerted again.
+ADMIN_SLACK_IDS. An alert is itself an outbox message under a unique key per problem and
+admin, so it is claimed and sent like any reminder (`jobs.claims`, `jobs.delivery`), exactly
+once; its own failures are logged, not alerted again.
 """
 import logging
 from collections import defaultdict
