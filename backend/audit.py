@@ -25,8 +25,8 @@ _INSERT = PreparedInsert(AuditRecord)
 def record(actor: Actor, action: str, entity: str, entity_id: int, *, partnership_id=None,
            before: dict | None = None, after: dict | None = None) -> None:
     _INSERT.create(at=clock.now(), actor=actor.audit_name, action=action, entity=entity,
-                       entity_id=entity_id, partnership_id=partnership_id,
-                       before=_dump(before), after=_dump(after))
+                   entity_id=entity_id, partnership_id=partnership_id,
+                   before=_dump(before), after=_dump(after))
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,8 @@ def pot_states(year: FinancialYear, sums: dict | None = None) -> dict[str, PotSt
 
 
 # Each entry kind's effect on what a pot can still take: allocated less committed.
-_AVAILABLE_SIGN = {kind: allocated - committed for kind, (allocated, committed, _) in EFFECTS.items()}
+_AVAILABLE_SIGN = {kind: allocated - committed
+                   for kind, (allocated, committed, _) in EFFECTS.items()}
 
 
 def available_query():

@@ -253,8 +253,8 @@ def submit(actor: Actor, year_id: int, draft: Draft,
         _pot_refusal(year, values["pot"], values["amount_pence"], int(left))
         now = clock.now()
         proposal = _INSERT.create(year=year, number=count + 1, status="submitted",
-                                   proposer_slack_id=actor.id, submission_key=submission_key,
-                                   created_at=now, updated_at=now, **values)
+                                  proposer_slack_id=actor.id, submission_key=submission_key,
+                                  created_at=now, updated_at=now, **values)
         audit.record(actor, "proposal.submit", "proposal", proposal.id,
                      partnership_id=year.partnership_id, after=snapshot(proposal))
     return view(proposal), True

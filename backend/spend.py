@@ -53,8 +53,8 @@ def may_record(actor: Actor, proposal_id: int) -> ProposalView:
     proposal = load(proposal_id)
     ref = _require_recorder(actor, proposal.year, proposal)
     if _left_to_spend(proposal) <= 0:
-        raise Conflict(f"{ref} has spent all of its approved {format_pence(proposal.approved_pence)}, "
-                       "so there is nothing left to record against it. To spend more, an admin "
+        raise Conflict(f"{ref} has spent all of its approved "
+                       f"{format_pence(proposal.approved_pence)}, so there is nothing left to record against it. To spend more, an admin "
                        "records a variation first; to correct a line, use `/crg spend reverse "
                        "LINE REASON`.")
     return view(proposal)

@@ -23,6 +23,16 @@ def header(text: str) -> dict:
     return {"type": "header", "text": {"type": "plain_text", "text": header_text(text) or "…"}}
 
 
+def confirm_dialog(title: str, text: dict, confirm: str, style: str | None = None) -> dict:
+    """A button's "are you sure?" (`text` a plain_text or mrkdwn object); "Not now" backs out."""
+    dialog = {"title": {"type": "plain_text", "text": title}, "text": text,
+              "confirm": {"type": "plain_text", "text": confirm},
+              "deny": {"type": "plain_text", "text": "Not now"}}
+    if style:
+        dialog["style"] = style
+    return dialog
+
+
 def button(text: str, action_id: str, value: str = "", style: str | None = None,
            confirm: dict | None = None) -> dict:
     element = {"type": "button", "text": {"type": "plain_text", "text": text[:75]},

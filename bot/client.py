@@ -48,33 +48,36 @@ def _is_post(request) -> bool:
     return urlsplit(request.url).path.rstrip("/").rsplit("/", 1)[-1] == POST_METHOD
 
 
-class AnyServerErrorRetryHandler(RetryHandler):
-    """Retry every 5xx with backoff: slack_sdk's own handler retries only 500 and 503, but a
-    502 or 504 from Slack's edge is just as passing. With `retry_posts=False` a
-    chat.postMessage is left alone: Slack may have posted it before the 5xx."""
+class _PostsOnlyIfNeverSent:
+    """The switch both failure handlers share: with `retry_posts=False` a chat.postMessage is
+    retried only when the request certainly never left (`never_sent`), since Slack may have
+    posted it before a 5xx or a reset."""
 
     def __init__(self, max_retry_count: int, *, retry_posts: bool = True):
         super().__init__(max_retry_count)
         self.retry_posts = retry_posts
+
+    def _may_retry(self, request, error) -> bool:
+        return self.retry_posts or not _is_post(request) or never_sent(error)
+
+
+class AnyServerErrorRetryHandler(_PostsOnlyIfNeverSent, RetryHandler):
+    """Retry every 5xx with backoff: slack_sdk's own handler retries only 500 and 503, but a
+    502 or 504 from Slack's edge is just as passing."""
 
     def _can_retry(self, *, state, request, response=None, error=None) -> bool:
         if response is None or not 500 <= response.status_code < 600:
             return False
-        return self.retry_posts or not _is_post(request)
+        return self._may_retry(request, error)
 
 
-class SendSafeConnectionErrorRetryHandler(ConnectionErrorRetryHandler):
-    """slack_sdk's connection-error retries; with `retry_posts=False` a chat.postMessage is
-    retried only when the request certainly never left (`never_sent`), not after a reset."""
-
-    def __init__(self, max_retry_count: int, *, retry_posts: bool = True):
-        super().__init__(max_retry_count)
-        self.retry_posts = retry_posts
+class SendSafeConnectionErrorRetryHandler(_PostsOnlyIfNeverSent, ConnectionErrorRetryHandler):
+    """slack_sdk's connection-error retries, under the same switch for posts."""
 
     def _can_retry(self, *, state, request, response=None, error=None) -> bool:
         if not super()._can_retry(state=state, request=request, response=response, error=error):
             return False
-        return self.retry_posts or not _is_post(request) or never_sent(error)
+        return self._may_retry(request, error)
 
 
 def make_client(settings: Settings, *, max_retries: int = 3,

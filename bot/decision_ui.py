@@ -10,7 +10,7 @@ from backend import clock
 from backend.decisions import next_steps
 from backend.money import format_pence
 from backend.proposals import ProposalView
-from bot.blocks import button, context, section
+from bot.blocks import button, confirm_dialog, context, section
 from bot.text import mention, section_text, shorten
 
 FORM_CALLBACK = "decision_form"
@@ -35,11 +35,8 @@ PAST = {"shortlist": "shortlisted", "support": "supported", "request_changes": "
 
 
 def _confirm(action: str, p: ProposalView) -> dict:
-    return {"title": {"type": "plain_text", "text": LABELS[action]},
-            "text": {"type": "mrkdwn",
-                     "text": f"{LABELS[action]} {p.ref} “{section_text(shorten(p.title, 200))}”?"},
-            "confirm": {"type": "plain_text", "text": LABELS[action]},
-            "deny": {"type": "plain_text", "text": "Not now"}}
+    question = f"{LABELS[action]} {p.ref} “{section_text(shorten(p.title, 200))}”?"
+    return confirm_dialog(LABELS[action], {"type": "mrkdwn", "text": question}, LABELS[action])
 
 
 def decision_buttons(p: ProposalView) -> list[dict]:

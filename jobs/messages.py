@@ -13,7 +13,7 @@ from datetime import datetime
 from backend import clock
 from backend.money import format_pence
 from backend.reminders import NO_CHANNEL, DigestContent, Due
-from bot.blocks import button
+from bot.blocks import button, confirm_dialog
 from bot.text import (
     BUTTON_TEXT_MAX,
     MESSAGE_BLOCKS_MAX,
@@ -262,10 +262,6 @@ def _left_out(ids: list[int]) -> str:
                    "the clock's log has the details.", SECTION_TEXT_MAX)
 
 
-def _plain_text(text: str) -> dict:
-    return {"type": "plain_text", "text": text}
-
-
 def resend_actions(mid: int, recipient: str, state: str) -> dict:
     """The "Send it again" button under one problem, with a warning fit for its state: an
     in-doubt message may be there already (a resend would duplicate it); a failed one fails
@@ -281,9 +277,8 @@ def resend_actions(mid: int, recipient: str, state: str) -> dict:
         warning = (f"Slack did not take message {mid}. Fix the cause first: make sure {cause}, "
                    "or, if Slack itself was failing, that it works again. Otherwise it fails "
                    "again and you are told again.")
-    confirm = {"title": _plain_text(f"Send message {mid} again?"), "text": _plain_text(warning),
-               "confirm": _plain_text("Send it again"), "deny": _plain_text("Not now"),
-               "style": "danger" if state == "in_doubt" else "primary"}
+    confirm = confirm_dialog(f"Send message {mid} again?", {"type": "plain_text", "text": warning},
+                             "Send it again", "danger" if state == "in_doubt" else "primary")
     return {"type": "actions", "block_id": f"{RESEND_ACTION}_{mid}",
             "elements": [button("Send it again", RESEND_ACTION, str(mid), confirm=confirm)]}
 
