@@ -1,1 +1,3 @@
-"""The domain core (plain-Python services holding every money and workflow rule) and the Flask app factory."""
+"""The backend: the domain core (`backend.domain`), what the app says in Slack (`backend.slack`),
+the web front (`backend.web`), the command line (`backend.cli`), and the plumbing every layer
+reads (`backend.settings`, `backend.logs`)."""

@@ -1,7 +1,7 @@
 """One settings object, read from the environment with defaults that run on a laptop."""
 import os
-from urllib.parse import urlparse
 from dataclasses import dataclass, field
+from urllib.parse import urlparse
 
 DEFAULT_DATABASE_URL = "sqlite:///crg.db"
 DEV_SECRET_KEY = "dev-only-secret-change-me"

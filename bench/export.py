@@ -45,7 +45,7 @@ PRIORITIES = ("Preventing Neighbourhood Crime & ASB", "Domestic Abuse", "Substan
 
 def seed(url: str, projects: int) -> None:
     """Partnerships with a 2024/25 year each, every project approved, spent in all four quarters."""
-    from backend.database import connect_database, upgrade, write_transaction
+    from backend.domain.database import connect_database, upgrade, write_transaction
     from models import FinancialYear, LedgerEntry, Partnership, Pot, Priority, database
 
     connect_database(url)
@@ -145,9 +145,9 @@ def _peak_mb() -> float:
 
 
 def child_export(url: str, out: str) -> dict:
-    from backend.actors import command_line
-    from backend.database import connect_database
-    from backend.exports import service
+    from backend.domain.actors import command_line
+    from backend.domain.database import connect_database
+    from backend.domain.exports import service
     from models import database
 
     connect_database(url)
@@ -169,9 +169,9 @@ def child_floor(url: str, out: str) -> dict:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.properties import PageSetupProperties
 
-    from backend.database import connect_database
-    from backend.exports.data import gather, pounds
-    from backend.exports.workbook import FORMATS_BY_STYLE, Formula, sheet_rows
+    from backend.domain.database import connect_database
+    from backend.domain.exports.data import gather, pounds
+    from backend.domain.exports.workbook import FORMATS_BY_STYLE, Formula, sheet_rows
     from models import FinancialYear
 
     connect_database(url)

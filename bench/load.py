@@ -47,9 +47,9 @@ sys.path.insert(0, str(ROOT))
 
 import psycopg2
 
-from backend import clock, fiscal, partnerships, people, proposals
-from backend.actors import Actor, command_line
-from backend.database import connect_database
+from backend.domain import fiscal, partnerships, people, proposals, times, years
+from backend.domain.actors import Actor, command_line
+from backend.domain.database import connect_database
 from models import database
 from tests.builders import draft
 from tests.processes import FakeSlackProcess, Gunicorn, throwaway_database
@@ -74,8 +74,8 @@ def set_up(url: str) -> list[int]:
     connect_database(url)
     operator = command_line("bench")
     partnerships.add_partnership(operator, "Load CSP", [CHANNEL])
-    year = partnerships.open_year(operator, "Load CSP",
-                                  fiscal.label(fiscal.year_of(clock.today_local())), 100_000_000)
+    year = years.open_year(operator, "Load CSP",
+                                  fiscal.label(fiscal.year_of(times.today_local())), 100_000_000)
     people.grant(operator, year.partnership_id, CHAIR, "chair")
     ids = []
     for n in range(PROPOSALS):
@@ -261,7 +261,7 @@ def main():
                "SLACK_API_URL": fake.base_url, "ADMIN_SLACK_IDS": "U0LOADADMIN"}
         results, rows = {}, []
         try:
-            for name, app, traffic in (("app", "backend.wsgi:app", Traffic(ids, fake)),
+            for name, app, traffic in (("app", "backend.web.wsgi:app", Traffic(ids, fake)),
                                        ("floor", "bench.bare_bolt_app:app",
                                         Traffic(list(range(1, PROPOSALS + 1)), fake))):
                 server = Gunicorn(url, tmp / f"{name}.log", app=app, env=env,

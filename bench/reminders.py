@@ -29,11 +29,11 @@ sys.path.insert(0, str(ROOT))
 
 import psycopg2  # noqa: E402
 
-from backend import clock  # noqa: E402
-from backend.database import connect_database, upgrade  # noqa: E402
+from backend.domain import times  # noqa: E402
+from backend.domain.database import connect_database, upgrade  # noqa: E402
+from backend.domain.outbox.owners import Owner  # noqa: E402
 from backend.settings import Settings  # noqa: E402
 from jobs.clock import clock_client  # noqa: E402
-from jobs.owners import Owner  # noqa: E402
 from jobs.sweep import sweep  # noqa: E402
 from models import Channel, FinancialYear, Partnership, database  # noqa: E402
 from models.deadlines import Deadline, Reminder, ReminderMessage, ReminderSettings  # noqa: E402
@@ -42,7 +42,7 @@ ADMIN_URL = os.environ.get("CRG_BENCH_POSTGRES_URL", "postgresql://postgres@127.
 PARTNERSHIPS = 50
 DUE = 1_000
 WITH_PERSON = 10  # every tenth due deadline names a person
-NOW = clock.from_local(datetime(2026, 6, 10, 9, 0))  # a Wednesday
+NOW = times.from_local(datetime(2026, 6, 10, 9, 0))  # a Wednesday
 GOAL_SECONDS = 1.0
 GOAL_RATIO = 1.5
 RUNS = 3
@@ -72,7 +72,7 @@ def build(total: int) -> None:
             split_rule="2/3", opened_at=now).id for start in range(2000, 2031)}
         partnerships.append((p.id, years))
     rows = []
-    due_at = clock.from_local(datetime(2026, 6, 17, 17, 0))  # 7 days on: its reminder is due
+    due_at = times.from_local(datetime(2026, 6, 17, 17, 0))  # 7 days on: its reminder is due
     for i in range(DUE):
         pid, years = partnerships[i % PARTNERSHIPS]
         rows.append(_row(pid, years[2026], f"Due deadline {i}", due_at,
@@ -84,7 +84,7 @@ def build(total: int) -> None:
         else:  # history
             start = rng.randrange(2000, 2026)
         day = datetime(start, 4, 1) + timedelta(days=rng.randrange(365), hours=rng.randrange(8, 18))
-        rows.append(_row(pid, years[start], f"Old deadline {i}", clock.from_local(day), ""))
+        rows.append(_row(pid, years[start], f"Old deadline {i}", times.from_local(day), ""))
     with database.atomic():
         for start in range(0, len(rows), 2000):
             Deadline.insert_many(rows[start:start + 2000]).execute()

@@ -22,10 +22,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import psycopg2  # noqa: E402
 
-from backend import clock  # noqa: E402
-from backend.database import connect_database, upgrade, write_transaction  # noqa: E402
+from backend.domain import times  # noqa: E402
+from backend.domain.database import connect_database, upgrade, write_transaction  # noqa: E402
 from backend.settings import Settings  # noqa: E402
-from backend.web import create_app  # noqa: E402
+from backend.web.app import create_app  # noqa: E402
 from models import AuditRecord, database  # noqa: E402
 from tests.builders import open_year  # noqa: E402
 from tests.slack.requests import SlackClient, slash_command, view_submission  # noqa: E402
@@ -43,7 +43,7 @@ def floor_handler(app):
     def floor(ack):
         with write_transaction():
             AuditRecord.select().order_by(AuditRecord.id.desc()).first()
-            AuditRecord.create(at=clock.now(), actor="bench", action="bench.floor", entity="bench",
+            AuditRecord.create(at=times.now(), actor="bench", action="bench.floor", entity="bench",
                                entity_id=0)
         ack()
 

@@ -11,12 +11,12 @@ response, it starts at once).
 """
 import logging
 import threading
-import uuid
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from flask import g, has_request_context
 
-from models import database
+from backend.domain.database import release_connection
+from backend.logs import current_request_id, log_event, request_context
 
 log = logging.getLogger("crg.bot.background")
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="crg-after")
@@ -24,22 +24,26 @@ _pending: set[Future] = set()
 _lock = threading.Lock()
 
 
-def _run(fn, args, kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except Exception:
-        log.exception("background task %s failed ref=%s", fn.__name__, uuid.uuid4().hex[:8])
-        raise
-    finally:
-        if not database.is_closed():
-            database.close()
+def _run(request_id, fn, args, kwargs):
+    # The work keeps the id of the request that asked for it, so its log lines (and a failure's
+    # reference) are found with the rest of that request's.
+    with request_context(request_id):
+        try:
+            return fn(*args, **kwargs)
+        except Exception:
+            log_event(log, "background_task_failed", logging.ERROR, task=fn.__name__,
+                      exc_info=True)
+            raise
+        finally:
+            release_connection()
 
 
 def later(fn, *args, **kwargs) -> None:
+    task = (current_request_id(), fn, args, kwargs)
     if has_request_context():
-        g.setdefault("crg_after_response", []).append((fn, args, kwargs))
+        g.setdefault("crg_after_response", []).append(task)
     else:
-        _start(fn, args, kwargs)
+        _start(*task)
 
 
 def after_response(response):
@@ -50,8 +54,8 @@ def after_response(response):
     return response
 
 
-def _start(fn, args, kwargs) -> None:
-    future = _pool.submit(_run, fn, args, kwargs)
+def _start(request_id, fn, args, kwargs) -> None:
+    future = _pool.submit(_run, request_id, fn, args, kwargs)
     with _lock:
         _pending.add(future)
     future.add_done_callback(_forget)

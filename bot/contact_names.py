@@ -7,7 +7,8 @@ import logging
 import threading
 import time
 
-from bot.client import SLACK_FAILURES, failure_reason
+from backend.logs import log_event
+from backend.slack.client import SLACK_FAILURES, failure_reason
 
 log = logging.getLogger("crg.bot.names")
 TTL_SECONDS = 600
@@ -25,7 +26,8 @@ def name_of(client, user_id: str, fallback: str = "") -> str:
     try:
         user = client.users_info(user=user_id)["user"]
     except SLACK_FAILURES as error:
-        log.warning("users.info failed for %s: %s", user_id, failure_reason(error))
+        log_event(log, "users_info_failed", logging.WARNING, user=user_id,
+                  error=failure_reason(error))
         return user_id
     name = user.get("real_name") or (user.get("profile") or {}).get("real_name") or user_id
     with _lock:

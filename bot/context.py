@@ -5,9 +5,9 @@ channel) the person's own partnership is used, and when that is ambiguous the bo
 """
 from dataclasses import dataclass
 
-from backend import partnerships, people
-from backend.actors import Actor
-from backend.errors import NotFound
+from backend.domain import partnerships, people
+from backend.domain.actors import Actor
+from backend.domain.errors import NotFound
 from backend.settings import Settings
 
 

@@ -9,22 +9,17 @@ import logging
 import uuid
 
 from slack_bolt import BoltResponse
-from bot.client import SLACK_FAILURES
 
-from bot.text import escape
+from backend.logs import current_request_id, log_event
+from backend.slack.client import SLACK_FAILURES
+from backend.slack.text import escape
 
 log = logging.getLogger("crg.bot.errors")
 
 
 def new_reference() -> str:
-    try:
-        from backend.logging_setup import current_request_id
-        ref = current_request_id()
-        if ref:
-            return ref  # the same id is on every log line of this request
-    except ImportError:
-        pass
-    return uuid.uuid4().hex[:8]
+    """The request's id (on every log line of the request), or a new one outside a request."""
+    return current_request_id() or uuid.uuid4().hex[:8]
 
 
 def apology(ref: str) -> str:
@@ -43,9 +38,8 @@ def register(app, settings) -> None:
     @app.error
     def on_unexpected_error(error, body, client):
         ref = new_reference()
-        log.error("unexpected error in a Slack handler ref=%s type=%s", ref,
-                  body.get("type") or ("slash_command" if "command" in body else "?"),
-                  exc_info=error)
+        log_event(log, "unexpected_error", logging.ERROR, exc_info=error, reference=ref,
+                  type=body.get("type") or ("slash_command" if "command" in body else "?"))
         text = apology(ref)
         if "command" in body:
             return _json({"response_type": "ephemeral", "text": text})
@@ -71,4 +65,4 @@ def _tell_user(client, body: dict, text: str) -> None:
         elif user:
             client.chat_postMessage(channel=user, text=text)
     except SLACK_FAILURES:
-        log.exception("could not tell %s about the failure either", user)
+        log_event(log, "failure_not_told", logging.ERROR, user=user, exc_info=True)

@@ -3,7 +3,7 @@
 Every form's handler passes the service call and how a refusal maps onto its inputs; nothing is
 saved on a refusal, because the service refused inside its own transaction.
 """
-from backend.errors import DomainError
+from backend.domain.errors import DomainError
 
 REFUSED = object()  # what `saved` returns when the person was shown the refusal
 

@@ -6,8 +6,8 @@ list exactly what exists.
 from dataclasses import dataclass, field
 from typing import Callable
 
+from backend.slack.text import escape, nearest
 from bot.context import SlackRequest
-from bot.text import escape, nearest
 
 
 @dataclass

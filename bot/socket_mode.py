@@ -4,7 +4,7 @@ Socket Mode needs an app-level token (xapp-…, with connections:write) in SLACK
 bot token and signing secret are the same as for the web app. Requests arriving over the
 socket are not HTTP-signed (the socket itself is authenticated by the app token).
 """
-from backend.errors import InvalidInput
+from backend.domain.errors import InvalidInput
 
 
 def socket_handler(settings):
@@ -23,15 +23,3 @@ def socket_handler(settings):
     from bot.app import create_bolt_app
 
     return SocketModeHandler(create_bolt_app(settings), settings.slack_app_token)
-
-
-def cmd_socket(args, settings):
-    handler = socket_handler(settings)
-    print("Connecting to Slack over Socket Mode (Ctrl+C to stop)…", flush=True)
-    handler.start()
-
-
-def register(subparsers) -> None:
-    socket = subparsers.add_parser("socket", help="serve the Slack app over Socket Mode "
-                                                  "(local development; needs SLACK_APP_TOKEN)")
-    socket.set_defaults(func=cmd_socket, needs_schema=True, long_running=True)

@@ -28,20 +28,20 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from slack_sdk import WebClient
 
-from backend import clock
-from backend.logging_setup import request_context
+from backend.domain import times
+from backend.domain.database import ensure_connected, release_connection
+from backend.domain.outbox.owners import Owner
+from backend.domain.outbox.states import SWEEP_MINUTES
+from backend.logs import log_event, request_context
 from backend.settings import Settings
-from bot.client import make_client
-from jobs.delivery import SweepResult
+from backend.slack.client import make_client
+from backend.slack.delivery import SweepResult
 from jobs.housekeeping import prune_login_links
-from jobs.owners import Owner
 from jobs.rounds import close_decided_rounds
 from jobs.sweep import sweep
-from models import database
 
 log = logging.getLogger("crg.clock")
 
-SWEEP_MINUTES = 5
 FAKE_NOW_VARIABLE = "CRG_FAKE_NOW"
 
 
@@ -58,7 +58,7 @@ def current_time() -> datetime:
     """Now as naive UTC; CRG_FAKE_NOW overrides it (tests only)."""
     fake = os.environ.get(FAKE_NOW_VARIABLE)
     if not fake:
-        return clock.now()
+        return times.now()
     moment = datetime.fromisoformat(fake.replace("Z", "+00:00"))
     if moment.tzinfo is not None:
         moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
@@ -69,21 +69,20 @@ def sweep_job() -> SweepResult | None:
     """The scheduled job (module level, as APScheduler recommends): one sweep, never raising."""
     with request_context():
         try:
-            database.connect(reuse_if_open=True)
+            ensure_connected()
             now = current_time()
             _beside_the_sweep("closing upfront rounds",
                               lambda: close_decided_rounds(_process["client"], now))
             result = sweep(_process["client"], _process["settings"], now, _process["owner"])
-            log.info("sweep at=%s delivered=%s retry=%s problems=%s", now.isoformat(),
-                     result.delivered, result.retried, result.failed)
+            log_event(log, "sweep", at=now.isoformat(), delivered=result.delivered,
+                      retry=result.retried, problems=result.failed)
             _beside_the_sweep("pruning sign-in links", lambda: prune_login_links(now))
             return result
         except Exception:  # a bad sweep must not stop the clock; the next one starts afresh
-            log.exception("sweep failed")
+            log_event(log, "sweep_failed", logging.ERROR, exc_info=True)
             return None
         finally:
-            if not database.is_closed():
-                database.close()
+            release_connection()
 
 
 def _beside_the_sweep(what: str, job) -> None:
@@ -93,7 +92,7 @@ def _beside_the_sweep(what: str, job) -> None:
     try:
         job()
     except Exception:
-        log.exception("%s failed", what)
+        log_event(log, "beside_the_sweep_failed", logging.ERROR, job=what, exc_info=True)
 
 
 def clock_client(settings: Settings) -> WebClient:
@@ -119,12 +118,12 @@ def run(settings: Settings, *, once: bool = False) -> SweepResult | None:
         scheduler = BlockingScheduler(timezone=settings.timezone)
         scheduler.add_job(sweep_job, sweep_trigger(settings.timezone), id="sweep",
                           max_instances=1, coalesce=True, misfire_grace_time=60,
-                          next_run_time=datetime.now(clock.zone()))
+                          next_run_time=datetime.now(times.zone()))
 
         def stop(signum, frame):
             # wait=True: the sweep in hand (in the executor's thread) finishes first, so no
             # message is left mid-send by a clean stop.
-            log.info("clock stopping (signal %s): finishing the sweep in hand", signum)
+            log_event(log, "clock_stopping", signal=signum, detail="finishing the sweep in hand")
             scheduler.shutdown(wait=True)
 
         signal.signal(signal.SIGTERM, stop)

@@ -1,17 +1,17 @@
 """What is due at a sweep, as the messages to claim: one per recipient.
 
-The rules of who hears what, when, are the domain's (`backend.reminders.plan`); this only turns
-its answer into messages, because everything for one recipient in one sweep is one Slack message
-(a person owed three things gets one DM, not three). Each message is worded only once its keys
-are claimed (`jobs.claims`), for the keys this clock actually got.
+The rules of who hears what, when, are the domain's (`backend.domain.reminders.plan`); this only
+turns its answer into messages, because everything for one recipient in one sweep is one Slack
+message (a person owed three things gets one DM, not three). Each message is worded only once
+its keys are claimed (`backend.domain.outbox.claims`), for the keys this clock actually got.
 """
 from collections import defaultdict
 from datetime import datetime
 
-from backend import reminders
-from backend.reminders import Due
-from jobs import messages
-from jobs.claims import Wanted
+from backend.domain import reminders
+from backend.domain.outbox.claims import Wanted
+from backend.domain.reminders import Due
+from backend.slack import reminder_messages
 
 
 def due_messages(now: datetime) -> list[Wanted]:
@@ -24,6 +24,6 @@ def due_messages(now: datetime) -> list[Wanted]:
         rows = [dict(key=i.key, deadline=i.deadline_id, occasion=i.occasion,
                      slot_at=i.slot_at, late=i.late) for i in items]
         wanted.append(Wanted(partnership_id, recipient, purpose, rows,
-                             lambda mine, items=items: messages.render(
+                             lambda mine, items=items: reminder_messages.render(
                                  [i for i in items if i.key in mine], now)))
     return wanted

@@ -18,7 +18,7 @@ outbox), whose `state` says how far sending got:
    counts as sent only then.
 
 Every message carries Slack message metadata naming its outbox row (event type
-`crg_reminder`, payload `message_key`, see `jobs.message_keys`), so Slack itself can say later
+`crg_reminder`, payload `message_key`, see `backend.slack.history`), so Slack itself can say later
 whether it took a message.
 
 What each failure leaves behind, and what the next sweep does about it:
@@ -48,7 +48,7 @@ What each failure leaves behind, and what the next sweep does about it:
   never arrived. Never a duplicate,
   never silently lost. (A clean stop, SIGTERM, finishes the requests in hand first.)
 - Slack said 429 (or `ratelimited`, `team_added_to_org`), or the connection was refused or
-  the name did not resolve: `bot.client` already retried with backoff; after that the message
+  the name did not resolve: `backend.slack.client` already retried with backoff; after that the message
   becomes `retry` and the next sweep sends it again without reading the history (those mean
   Slack did not act on it). After MAX_ATTEMPTS sends it becomes `failed` and the admins hear.
 - Slack refused it for good (`channel_not_found`, `not_in_channel`, `user_not_found`...): it
@@ -56,25 +56,24 @@ What each failure leaves behind, and what the next sweep does about it:
 
 A dead owner is told apart from a busy one without timeouts on PostgreSQL (an advisory lock
 each clock holds while it lives, which the server drops the moment the process dies); on SQLite
-(one laptop) a claim older than a lease of 15 minutes is taken to be abandoned (`jobs.owners`).
+(one laptop) a claim older than a lease of 15 minutes is taken to be abandoned
+(`backend.domain.outbox.owners`).
 
 Where each part lives: `jobs.due` turns what is due into one message per recipient,
-`jobs.claims` claims them, `jobs.delivery` sends and records, `jobs.recovery` settles what
-earlier sweeps left (reading history through `jobs.message_keys`), `jobs.owners` tells a dead
-clock from a busy one, and `jobs.alerts` tells the admins. This module is the order they run in.
+`backend.domain.outbox.claims` claims them, `backend.slack.delivery` sends and records,
+`backend.slack.recovery` settles what earlier sweeps left (reading history through
+`backend.slack.history`), `backend.domain.outbox.owners` tells a dead clock from a busy one,
+and `backend.slack.alerts` tells the admins. This module is the order they run in.
 """
-import logging
 from datetime import datetime
 
+from backend.domain.outbox.claims import claim_all
+from backend.domain.outbox.owners import Owner
 from backend.settings import Settings
-from jobs.alerts import alert_admins
-from jobs.claims import claim_all
-from jobs.delivery import SweepResult, deliver_all
+from backend.slack.alerts import alert_admins
+from backend.slack.delivery import SweepResult, deliver_all
+from backend.slack.recovery import recover
 from jobs.due import due_messages
-from jobs.owners import Owner
-from jobs.recovery import recover
-
-log = logging.getLogger("crg.clock")
 
 
 def sweep(client, settings: Settings, now: datetime, owner: Owner) -> SweepResult:

@@ -1,12 +1,19 @@
-"""Persistence only: the peewee tables and the database handle they bind to. No rules here."""
+"""Persistence only: the peewee tables, the database handle they bind to, and the migrations
+that build them (`models.migrations`). No rules here: those are `backend.domain`'s."""
 from models.audit import AuditRecord, SchemaVersion
 from models.base import BaseModel, database
+from models.deadlines import Deadline, DeadlineTemplate, Reminder, ReminderMessage, ReminderSettings
 from models.grant import Channel, FinancialYear, Partnership, Pot, Priority
 from models.ledger import LedgerEntry
+from models.login_links import LoginLink
+from models.meetings import AgendaItem, Meeting
 from models.people import Member
+from models.progress import PartnershipOption, ProgressReport
 from models.proposals import Proposal
 
 __all__ = [
-    "AuditRecord", "BaseModel", "Channel", "FinancialYear", "LedgerEntry", "Member",
-    "Partnership", "Pot", "Priority", "Proposal", "SchemaVersion", "database",
+    "AgendaItem", "AuditRecord", "BaseModel", "Channel", "Deadline", "DeadlineTemplate",
+    "FinancialYear", "LedgerEntry", "LoginLink", "Meeting", "Member", "Partnership",
+    "PartnershipOption", "Pot", "Priority", "ProgressReport", "Proposal", "Reminder",
+    "ReminderMessage", "ReminderSettings", "SchemaVersion", "database",
 ]

@@ -2,7 +2,7 @@
 
 The tables are declared before anyone knows which database they will live in (SQLite by
 default, PostgreSQL when DATABASE_URL says so), so they bind to a proxy that
-`backend.database.connect_database` points at the real database at start-up.
+`backend.domain.database.connect_database` points at the real database at start-up.
 """
 from peewee import DatabaseProxy, Model
 

@@ -2,9 +2,9 @@
 import itertools
 from datetime import date
 
-from backend import decisions, partnerships, proposals
-from backend.actors import Actor, command_line
-from backend.proposals import Draft
+from backend.domain import decisions, partnerships, proposals, years
+from backend.domain.actors import Actor, command_line
+from backend.domain.proposals import Draft
 
 ADMIN = command_line("tests")
 PROPOSER = Actor("U_PROP", "Pat Proposer")
@@ -14,7 +14,7 @@ _names = itertools.count(1)
 def open_year(allocation_pence=4_500_100, label="2024/25", name=None, channels=()):
     name = name or f"Partnership {next(_names)}"
     partnerships.add_partnership(ADMIN, name, list(channels))
-    return partnerships.open_year(ADMIN, name, label, allocation_pence)
+    return years.open_year(ADMIN, name, label, allocation_pence)
 
 
 def draft(amount="2,500", pot="upfront", title="Safer streets", **overrides) -> Draft:

@@ -10,8 +10,8 @@ import uuid
 import psycopg2
 import pytest
 
-from backend import clock
-from backend.database import connect_database, upgrade
+from backend.domain import times
+from backend.domain.database import connect_database, upgrade
 from models import database
 from models.migrations import head_version
 
@@ -98,11 +98,11 @@ def db(db_url):
 
 @pytest.fixture
 def frozen_now(monkeypatch):
-    """Freeze `backend.clock.now()`; call the returned setter to move time."""
+    """Freeze `backend.times.now()`; call the returned setter to move time."""
     from datetime import datetime
 
     current = {"now": datetime(2024, 5, 1, 9, 0)}
-    monkeypatch.setattr(clock, "now", lambda: current["now"])
+    monkeypatch.setattr(times, "now", lambda: current["now"])
 
     def set_now(value: datetime):
         current["now"] = value
@@ -135,7 +135,7 @@ class SlackHarness:
 @pytest.fixture
 def slack(db_url, fake_slack):
     from backend.settings import Settings
-    from backend.web import create_app
+    from backend.web.app import create_app
     from tests.slack.requests import SlackClient
 
     fake_slack.reset()

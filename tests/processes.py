@@ -88,7 +88,7 @@ def procfile_web_command(app: str, port: int) -> list[str]:
     lines = (ROOT / "Procfile").read_text().splitlines()
     line = next(text for text in lines if text.startswith("web:"))
     words = shlex.split(line.removeprefix("web:").strip())
-    words = [app if w == "backend.wsgi:app" else w.replace("0.0.0.0:$PORT", f"127.0.0.1:{port}")
+    words = [app if w == "backend.web.wsgi:app" else w.replace("0.0.0.0:$PORT", f"127.0.0.1:{port}")
              for w in words]
     assert words[0] == "gunicorn" and f"127.0.0.1:{port}" in words
     return [sys.executable, "-m", "gunicorn", *words[1:]]
@@ -98,7 +98,7 @@ class Gunicorn:
     """One web process: the Procfile's command on a free loopback port, `workers` workers
     (WEB_CONCURRENCY, as on Heroku), its output in `log_path`; `env` adds settings."""
 
-    def __init__(self, database_url: str, log_path: Path, app: str = "backend.wsgi:app",
+    def __init__(self, database_url: str, log_path: Path, app: str = "backend.web.wsgi:app",
                  env: dict | None = None, workers: int = 1):
         self.port, self.log_path = free_port(), log_path
         env = {**os.environ, "DATABASE_URL": database_url, "WEB_CONCURRENCY": str(workers),

@@ -2,7 +2,13 @@
 import json
 
 from tests.builders import open_year
-from tests.slack.requests import datepicker, multi_static_select, plain_text, static_select, users_select
+from tests.slack.requests import (
+    datepicker,
+    multi_static_select,
+    plain_text,
+    static_select,
+    users_select,
+)
 
 WG = "C_WG"
 

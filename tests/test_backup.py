@@ -13,11 +13,11 @@ from datetime import datetime
 
 import pytest
 
-from backend import backup, partnerships
-from backend.actors import command_line
-from backend.database import connect_database, schema_version
-from backend.demo import load_demo
-from backend.errors import Conflict, InvalidInput, SchemaOutdated
+from backend.cli.demo import load_demo
+from backend.domain import backup, partnerships
+from backend.domain.actors import command_line
+from backend.domain.database import connect_database, schema_version
+from backend.domain.errors import Conflict, InvalidInput, SchemaOutdated
 from models import Partnership, database
 from models.migrations import head_version
 from tests.conftest import ADMIN_URL, _admin_connection

@@ -1,4 +1,4 @@
-"""Tests for bot.text: user-typed text must stay inert in Slack and fit Block Kit limits."""
+"""Tests for backend.slack.text: user-typed text must stay inert in Slack and fit Block Kit limits."""
 from __future__ import annotations
 
 import re
@@ -7,10 +7,21 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot import text as t
-from bot.text import (
-    ELLIPSIS, button_text, context_text, escape, field_text, header_text, is_user_id,
-    mention, modal_title, nearest, option_text, section_text, shorten,
+from backend.slack import text as t
+from backend.slack.text import (
+    ELLIPSIS,
+    button_text,
+    context_text,
+    escape,
+    field_text,
+    header_text,
+    is_user_id,
+    mention,
+    modal_title,
+    nearest,
+    option_text,
+    section_text,
+    shorten,
 )
 
 ZWJ = "\u200d"

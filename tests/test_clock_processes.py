@@ -14,7 +14,7 @@ from datetime import datetime
 
 import pytest
 
-from backend import clock, deadlines, partnerships, reminders
+from backend.domain import deadlines, partnerships, reminders, times, years
 from models import database
 from models.deadlines import Reminder, ReminderMessage
 from tests.builders import ADMIN
@@ -22,7 +22,7 @@ from tests.conftest import _fresh_postgres
 from tests.slack.fake_api import FakeSlackAPI
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-NOW = clock.from_local(datetime(2024, 6, 12, 9, 0))  # a Wednesday, at the send time
+NOW = times.from_local(datetime(2024, 6, 12, 9, 0))  # a Wednesday, at the send time
 
 
 class SlowSlack(FakeSlackAPI):
@@ -48,7 +48,7 @@ def _due_everywhere(frozen_now, partnerships_count=6, deadlines_each=4):
         partnerships.add_partnership(ADMIN, name, [f"C_CLOCK{n}"])
         deadlines.set_template(ADMIN, name, [])
         deadlines.update_settings(ADMIN, name, digest_weekday="none")
-        year = partnerships.open_year(ADMIN, name, "2024/25", 4_500_100)
+        year = years.open_year(ADMIN, name, "2024/25", 4_500_100)
         for k in range(deadlines_each):
             deadlines.add(ADMIN, year.partnership_id, "other", f"Deadline {n}.{k}",
                           datetime(2024, 6, 19, 17, 0), people=[f"U_P{n}{k}A", f"U_P{n}{k}B"])

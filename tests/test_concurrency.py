@@ -2,10 +2,10 @@
 import multiprocessing
 import threading
 
-from backend import decisions
-from backend.database import connect_database
-from backend.errors import Conflict, InsufficientFunds
-from backend.pots import year_figures
+from backend.domain import decisions
+from backend.domain.database import connect_database
+from backend.domain.errors import Conflict, InsufficientFunds
+from backend.domain.pots import year_figures
 from models import FinancialYear, Proposal, database
 from tests.builders import ADMIN, open_year, submit, to_opcc
 from tests.conftest import _fresh_postgres

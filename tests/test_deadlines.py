@@ -4,11 +4,11 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from backend import audit, deadlines, fiscal, partnerships
-from backend.actors import Actor
-from backend.deadlines import TemplateItem
-from backend.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from backend.workdays import easter_sunday, england_and_wales, is_working_day
+from backend.domain import audit, deadlines, fiscal, years
+from backend.domain.actors import Actor
+from backend.domain.deadlines import TemplateItem
+from backend.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from backend.domain.workdays import easter_sunday, england_and_wales, is_working_day
 from models import Member
 from tests.builders import ADMIN, open_year
 
@@ -122,8 +122,8 @@ def test_an_edited_template_is_used_for_the_next_year(db, frozen_now):
         TemplateItem("spend_deadline", "All spend in", 3, 14, "12:00"),
         TemplateItem("monitoring_return", "Return to the OPCC", 5, 15, "17:00", after_year_end=True),
     ])
-    partnerships.open_year(ADMIN, first.partnership, "2025/26", 3_000_000)
-    made = deadlines.upcoming(first.partnership_id, year_id=partnerships.find_year(
+    years.open_year(ADMIN, first.partnership, "2025/26", 3_000_000)
+    made = deadlines.upcoming(first.partnership_id, year_id=years.find_year(
         first.partnership_id, "2025/26").id)
     assert [(d.title, d.due_local.strftime("%Y-%m-%d %H:%M")) for d in made] == [
         ("All spend in", "2026-03-14 12:00"), ("Return to the OPCC", "2026-05-15 17:00")]

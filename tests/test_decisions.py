@@ -3,10 +3,10 @@ import threading
 
 import pytest
 
-from backend import decisions, proposals
-from backend.actors import Actor
-from backend.errors import Conflict, InvalidInput, NotAllowed
-from backend.pots import year_figures
+from backend.domain import decisions, proposals
+from backend.domain.actors import Actor
+from backend.domain.errors import Conflict, InvalidInput, NotAllowed
+from backend.domain.pots import year_figures
 from models import FinancialYear, Member, Partnership
 from tests.builders import ADMIN, PROPOSER, open_year, submit, to_opcc
 
@@ -15,10 +15,10 @@ STRANGER = Actor("U_OTHER", "Someone Else")
 
 
 def grant(actor, year, role):
-    from backend import clock
+    from backend.domain import times
 
     Member.create(partnership=Partnership.get_by_id(year.partnership_id), slack_user_id=actor.id,
-                  role=role, granted_by="test", granted_at=clock.now())
+                  role=role, granted_by="test", granted_at=times.now())
 
 
 def test_full_upfront_life(db):

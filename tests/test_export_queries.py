@@ -3,9 +3,9 @@ import io
 from contextlib import contextmanager
 from datetime import date
 
-from backend import decisions, progress, spend
-from backend.actors import command_line
-from backend.exports import service
+from backend.domain import decisions, progress, spend
+from backend.domain.actors import command_line
+from backend.domain.exports import service
 from backend.settings import Settings
 from models import database
 from tests.builders import ADMIN, open_year, submit, to_opcc

@@ -23,12 +23,15 @@ from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT202012
 
-from backend import decisions, progress, spend
-from backend.actors import Actor, command_line
-from backend.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from backend.exports import commands, service
-from backend.exports.workbook import DECISIONS, PROJECTS, SPEND, SUMMARY, as_text
-from backend.pots import year_figures
+from backend.cli import exports as export_commands
+from backend.cli import projects as project_commands
+from backend.cli.common import parse_day
+from backend.domain import decisions, progress, spend
+from backend.domain.actors import Actor, command_line
+from backend.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from backend.domain.exports import service
+from backend.domain.exports.workbook import DECISIONS, PROJECTS, SPEND, SUMMARY, as_text
+from backend.domain.pots import year_figures
 from backend.settings import Settings
 from models import FinancialYear, LedgerEntry, Proposal
 from tests.builders import ADMIN, open_year, submit, to_opcc
@@ -416,7 +419,7 @@ def test_a_sheet_that_would_not_agree_with_the_ledger_is_refused(funded, tmp_pat
 
 
 def test_spend_recorded_during_an_export_waits_for_the_next_one(funded, monkeypatch):
-    from backend.exports import data
+    from backend.domain.exports import data
 
     real = data.latest_progress
 
@@ -529,11 +532,11 @@ def test_the_command_line_records_and_exports(funded, db_url, tmp_path):
 
 def test_command_line_arguments_are_checked_before_anything_runs(funded, capsys):
     with pytest.raises(InvalidInput, match="not a date: write it like 2024-09-30"):
-        commands._date("tomorrow")
-    assert commands._date("30/09/2024") == commands._date("2024-09-30") == date(2024, 9, 30)
+        parse_day("tomorrow")
+    assert parse_day("30/09/2024") == parse_day("2024-09-30") == date(2024, 9, 30)
     with pytest.raises(InvalidInput, match="with --all, only a year"):
-        commands._selection(Namespace(target=["A", "B"], all_partnerships=True))
+        export_commands._selection(Namespace(target=["A", "B"], all_partnerships=True))
     with pytest.raises(InvalidInput, match="Say which partnership"):
-        commands._selection(Namespace(target=[], all_partnerships=False))
-    commands.cmd_progress_show(Namespace(partnership="Northshire CSP", ref="1"), Settings())
+        export_commands._selection(Namespace(target=[], all_partnerships=False))
+    project_commands.cmd_progress_show(Namespace(partnership="Northshire CSP", ref="1"), Settings())
     assert "Amber, 1 Dec 2024: Venue lost" in capsys.readouterr().out

@@ -39,10 +39,10 @@ def fault_app():
     """backend.wsgi's app plus a slow read and a two-step write (test-only routes)."""
     from flask import request
 
-    from backend import partnerships
-    from backend.actors import command_line
-    from backend.database import write_transaction
-    from backend.wsgi import app
+    from backend.domain import partnerships, years
+    from backend.domain.actors import command_line
+    from backend.domain.database import write_transaction
+    from backend.web.wsgi import app
     from models import Partnership, database
 
     @app.get("/_test/read")
@@ -57,7 +57,7 @@ def fault_app():
             partnerships.add_partnership(operator, name, [])
             # Blocks here, inside the transaction, while the test holds the lock.
             database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-            partnerships.open_year(operator, name, "2024/25", 3_966_100)
+            years.open_year(operator, name, "2024/25", 3_966_100)
         return "written\n"
 
     return app
@@ -128,7 +128,10 @@ def cluster():
             pytest.fail(message)
         pytest.skip(message)
     if os.geteuid() == 0 and not _has_user("postgres"):
-        pytest.skip("running as root and there is no `postgres` user to run a cluster as")
+        message = "running as root and there is no `postgres` user to run a cluster as"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message)
+        pytest.skip(message)
     pg = PrivateCluster(bin_dir)
     try:
         pg.start()
@@ -239,9 +242,9 @@ def test_an_unexpected_error_shows_the_reference_its_log_line_carries(db_url):
     import io
     import logging
 
-    from backend.logging_setup import LogfmtFormatter
+    from backend.logs import LogfmtFormatter
     from backend.settings import Settings
-    from backend.web import create_app
+    from backend.web.app import create_app
 
     app = create_app(Settings(database_url=db_url))
 
@@ -266,7 +269,7 @@ def test_an_unexpected_error_shows_the_reference_its_log_line_carries(db_url):
 
 
 def test_connecting_to_an_unreachable_host_gives_up_in_seconds_not_minutes():
-    from backend.database import CONNECT_TIMEOUT_SECONDS, build_database
+    from backend.domain.database import CONNECT_TIMEOUT_SECONDS, build_database
 
     assert build_database("postgres://u:p@db.example/crg").connect_params["connect_timeout"] \
         == CONNECT_TIMEOUT_SECONDS <= 10
@@ -377,7 +380,7 @@ def slack_settings(fake_slack):
 
 @pytest.fixture
 def slack_client(slack_settings):
-    from bot.client import make_client
+    from backend.slack.client import make_client
 
     return lambda **kw: make_client(slack_settings, **kw)
 
@@ -436,7 +439,7 @@ def test_the_web_apps_client_retries_a_post_slack_may_have_made(slack_settings, 
 def test_the_clock_client_never_resends_a_post_slack_may_have_made(slack_settings, fake_slack,
                                                                    fault):
     """The clock leaves such a post `unconfirmed` and reads the history before any resend."""
-    from bot.client import SLACK_FAILURES
+    from backend.slack.client import SLACK_FAILURES
     from jobs.clock import clock_client
 
     channel = f"C0NORETRY{fault}".upper()  # the session's fake keeps what earlier tests posted

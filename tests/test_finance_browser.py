@@ -12,11 +12,11 @@ import openpyxl
 import pytest
 from werkzeug.serving import make_server
 
-from backend import login_links, people, spend
-from backend.actors import Actor
-from backend.pots import year_figures
+from backend.domain import login_links, people, spend
+from backend.domain.actors import Actor
+from backend.domain.pots import year_figures
 from backend.settings import Settings
-from backend.web import create_app
+from backend.web.app import create_app
 from models import FinancialYear
 from tests.builders import ADMIN, approved, open_year
 from tests.test_exports import Evaluator, pence

@@ -9,12 +9,12 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from backend import login_links, people, spend
-from backend.actors import Actor
-from backend.errors import NotAllowed
-from backend.pots import year_figures
+from backend.domain import login_links, people, spend
+from backend.domain.actors import Actor
+from backend.domain.errors import NotAllowed
+from backend.domain.pots import year_figures
 from backend.settings import Settings
-from backend.web import create_app
+from backend.web.app import create_app
 from models import AuditRecord, FinancialYear
 from models.login_links import LoginLink
 from tests.builders import ADMIN, approved, open_year
@@ -195,7 +195,7 @@ def test_cookies_are_secure_off_the_laptop(db, db_url):
 
 
 def test_sign_in_tokens_stay_out_of_the_logs():
-    from backend.web import _loggable
+    from backend.web.request_log import loggable
 
-    assert _loggable("/finance/login/s3cr3t-token") == "/finance/login/…"
-    assert _loggable("/finance") == "/finance"
+    assert loggable("/finance/login/s3cr3t-token") == "/finance/login/…"
+    assert loggable("/finance") == "/finance"

@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from backend import fiscal
-from backend.errors import InvalidInput
+from backend.domain import fiscal
+from backend.domain.errors import InvalidInput
 
 
 @pytest.mark.parametrize("text", ["2024/25", "2024-25", "2024/2025", " 2024 / 25 "])

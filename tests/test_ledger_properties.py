@@ -6,11 +6,12 @@ what was committed, and every ledger entry has its audit record. A refused step 
 """
 from datetime import date
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from backend import decisions, proposals, spend
-from backend.errors import DomainError
-from backend.pots import available, year_figures
+from backend.domain import decisions, proposals, rounds, spend
+from backend.domain.errors import DomainError
+from backend.domain.pots import available, year_figures
 from models import AuditRecord, FinancialYear, LedgerEntry, Pot
 from tests.builders import ADMIN, PROPOSER, draft, open_year
 
@@ -40,7 +41,7 @@ def _apply(step, year_id, ids):
         view, _ = proposals.submit(PROPOSER, year_id, draft(_pounds(a), pot=b))
         ids.append(view.id)
     elif kind == "close":
-        decisions.close_upfront_round(ADMIN, year_id)
+        rounds.close_upfront_round(ADMIN, year_id)
     elif pick is None:
         return
     elif kind == "decide":

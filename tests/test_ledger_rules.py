@@ -4,10 +4,10 @@ from datetime import date, datetime
 
 import pytest
 
-from backend import decisions, partnerships, proposals, spend
-from backend.errors import Conflict, FieldErrors, InsufficientFunds, InvalidInput, PotLocked
-from backend.ledger import year_transaction
-from backend.pots import pot_states, year_figures
+from backend.domain import decisions, partnerships, proposals, rounds, spend, years
+from backend.domain.errors import Conflict, FieldErrors, InsufficientFunds, InvalidInput, PotLocked
+from backend.domain.ledger import year_transaction
+from backend.domain.pots import pot_states, year_figures
 from models import AuditRecord, FinancialYear, LedgerEntry
 from tests.builders import ADMIN, approved, open_year, submit, to_opcc
 
@@ -30,14 +30,14 @@ def test_opening_a_year_splits_and_funds_the_pots(db):
 def test_a_year_opens_once_per_partnership(db):
     year = open_year(100_000, name="Northshire CSP")
     with pytest.raises(Conflict, match="already has a 2024/25 year"):
-        partnerships.open_year(ADMIN, "Northshire CSP", "2024-25", 100_000)
-    assert partnerships.find_year("Northshire CSP").id == year.id
+        years.open_year(ADMIN, "Northshire CSP", "2024-25", 100_000)
+    assert years.find_year("Northshire CSP").id == year.id
 
 
 def test_priorities_copy_from_the_previous_year(db):
     partnerships.add_partnership(ADMIN, "Eastshire CSP")
-    partnerships.open_year(ADMIN, "Eastshire CSP", "2024/25", 100_000, priorities=["Road Safety", "Fraud"])
-    later = partnerships.open_year(ADMIN, "Eastshire CSP", "2025/26", 100_000)
+    years.open_year(ADMIN, "Eastshire CSP", "2024/25", 100_000, priorities=["Road Safety", "Fraud"])
+    later = years.open_year(ADMIN, "Eastshire CSP", "2025/26", 100_000)
     assert later.priorities == ("Road Safety", "Fraud")
 
 
@@ -86,7 +86,7 @@ def test_rollover_happens_exactly_once_as_ledger_entries(db):
     assert [(e.kind, e.amount_pence) for e in entries.order_by(LedgerEntry.id)] == [
         ("rollover_out", 2_000_000), ("rollover_in", 2_000_000)]
     with pytest.raises(Conflict, match="already closed"):
-        decisions.close_upfront_round(ADMIN, year.id)
+        rounds.close_upfront_round(ADMIN, year.id)
     assert entries.count() == 2
     f = figures(year)
     assert f.rolled_over == 2_000_000 and f.pots["upfront"].available == 0
@@ -105,14 +105,14 @@ def test_no_rollover_before_the_upfront_cutoff(db, frozen_now):
     frozen_now(datetime(2024, 5, 21, 9, 0))
     with pytest.raises(InvalidInput, match="cut-off for upfront projects in 2024/25 passed"):
         submit(year, "1,000")
-    assert decisions.close_upfront_round(ADMIN, year.id) == 600_000
+    assert rounds.close_upfront_round(ADMIN, year.id) == 600_000
 
 
 def test_closing_the_round_refuses_while_proposals_wait(db):
     year = open_year(900_000)
     ref = proposals.get(submit(year, "1,000")).ref
     with pytest.raises(Conflict, match=ref):
-        decisions.close_upfront_round(ADMIN, year.id)
+        rounds.close_upfront_round(ADMIN, year.id)
 
 
 def test_money_released_from_upfront_after_rollover_goes_to_tactical(db):

@@ -12,12 +12,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from backend import deadlines, login_links, partnerships, people
-from backend.actors import Actor
+from backend.domain import deadlines, login_links, partnerships, people, years
+from backend.domain.actors import CLOCK, Actor
 from backend.settings import Settings
 from jobs import clock
 from jobs.housekeeping import prune_login_links
-from jobs.rounds import CLOCK
 from models import AuditRecord
 from models.login_links import LoginLink
 from tests.builders import ADMIN
@@ -35,7 +34,7 @@ def partnership(db):
     partnerships.add_partnership(ADMIN, name, [])
     deadlines.set_template(ADMIN, name, [])
     deadlines.update_settings(ADMIN, name, digest_weekday="none")
-    year = partnerships.open_year(ADMIN, name, "2024/25", 900_000)
+    year = years.open_year(ADMIN, name, "2024/25", 900_000)
     people.grant(ADMIN, year.partnership_id, FINANCE, "finance")
     return year.partnership_id
 
@@ -97,7 +96,8 @@ def test_used_and_expired_links_are_explained_for_a_week_then_forgotten(
     fresh = issue(partnership, T0 + WEEK + timedelta(minutes=3), frozen_now)
     with caplog.at_level(logging.INFO, logger="crg.clock.housekeeping"):
         clock_sweep(T0 + WEEK + timedelta(minutes=5))
-    assert "login links pruned removed=1 " in caplog.text
+    assert [r.crg_fields["removed"] for r in caplog.records
+            if getattr(r, "crg_event", "") == "login_links_pruned"] == [1]
     assert {link.id for link in LoginLink.select()} == {ids[expired], row(fresh).id}
     status, page = click(web, expired, T0 + WEEK + timedelta(minutes=6), frozen_now)
     assert status == 410 and "has expired" in page

@@ -41,7 +41,7 @@ LEAST_BOT_SCOPES = {
     "users:read",   # users.info: real name and timezone for reminders
     # conversations.history, read only by the clock after a crash or timeout left it unsure
     # whether Slack took a message: it looks for the message's metadata key before resending
-    # (jobs/message_keys.find_posted), so a reminder is neither duplicated nor lost.
+    # (backend/slack/history.find_posted), so a reminder is neither duplicated nor lost.
     "channels:history",  # ... in a public working-group channel
     "groups:history",    # ... in a private working-group channel
     "im:history",        # ... in the bot's DM with a person (DM reminders and admin alerts)

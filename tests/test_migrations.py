@@ -1,8 +1,8 @@
 """The schema comes only from migrations, matches the models, and outdated schemas are refused."""
 import pytest
 
-from backend.database import check_schema, connect_database, schema_version, upgrade
-from backend.errors import SchemaOutdated
+from backend.domain.database import check_schema, connect_database, schema_version, upgrade
+from backend.domain.errors import SchemaOutdated
 from models import BaseModel, SchemaVersion, database
 from models.migrations import all_migrations, head_version
 
@@ -41,3 +41,34 @@ def test_an_empty_database_is_refused_with_the_fix(tmp_path):
     with pytest.raises(SchemaOutdated, match="newer"):
         check_schema()
     database.close()
+
+
+def _shape(db) -> dict:
+    """Every table's columns (with type, null and primary key), indexes and foreign keys."""
+    shape = {}
+    for table in db.get_tables():
+        if table == "schema_version":
+            continue
+        shape[table] = (
+            sorted((c.name, c.data_type.lower(), c.null, c.primary_key)
+                   for c in db.get_columns(table)),
+            sorted((tuple(i.columns), i.unique) for i in db.get_indexes(table)),
+            sorted((f.column, f.dest_table, f.dest_column) for f in db.get_foreign_keys(table)),
+        )
+    return shape
+
+
+def test_the_frozen_migrations_build_exactly_what_the_live_models_would(tmp_path):
+    """Each migration keeps its own copy of its tables; together they must still build the same
+    columns, indexes and foreign keys as the live models, so neither can drift from the other."""
+    from peewee import SqliteDatabase
+
+    connect_database(f"sqlite:///{tmp_path}/migrated.db")
+    upgrade()
+    migrated = _shape(database.obj)
+    database.close()
+    live = SqliteDatabase(str(tmp_path / "live.db"))
+    models = list(_model_tables().values())
+    with live.bind_ctx(models):
+        live.create_tables(models)
+    assert migrated == _shape(live)

@@ -1,9 +1,10 @@
 """Amounts as people type them, shown back to the penny, and the grant's split of an allocation."""
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from backend.errors import InvalidInput
-from backend.money import format_pence, parse_amount, split_allocation
+from backend.domain.errors import InvalidInput
+from backend.domain.money import format_pence, parse_amount, split_allocation
 
 
 @pytest.mark.parametrize("text, pence", [

@@ -12,18 +12,17 @@ plain sentence.
 """
 import json
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from datetime import time as time_of_day
 
 import pytest
 
-from backend import clock, deadlines, fiscal, partnerships, people, reminders
-from backend.actors import command_line
-from backend.database import connect_database
-from backend.pots import year_figures
-from bot.decision_ui import FORM_CALLBACK
+from backend.domain import deadlines, fiscal, partnerships, people, reminders, times, years
+from backend.domain.actors import command_line
+from backend.domain.database import connect_database
+from backend.domain.pots import year_figures
+from bot.views.decision_form import FORM_CALLBACK
 from bot.views.proposal_form import SUBMIT_CALLBACK
 from models import AuditRecord, FinancialYear, LedgerEntry, Proposal, database
 from models.deadlines import Reminder, ReminderMessage
@@ -120,9 +119,15 @@ class Stack:
             logs.append(self.clock_log.read_text(errors="replace"))
         return "".join(logs)
 
-    def stop(self):
+    def stop_senders(self):
+        """A clean stop of the clock and the web processes, which finish their work in hand."""
         if hasattr(self, "clock"):
             stop(self.clock)
+        for server in self.web:
+            server.stop()
+
+    def stop(self):
+        self.stop_senders()
         for started in reversed(self.started):
             started.stop()
 
@@ -136,9 +141,9 @@ def set_up() -> tuple[int, datetime, list]:
     partnerships.add_partnership(OPERATOR, NAME, [WG])
     deadlines.set_template(OPERATOR, NAME, [])
     deadlines.update_settings(OPERATOR, NAME, digest_weekday="none", bank_holidays="none")
-    due_day = clock.today_local() + timedelta(days=10)
+    due_day = times.today_local() + timedelta(days=10)
     due_day += timedelta(days=(2 - due_day.weekday()) % 7)  # a Wednesday
-    year = partnerships.open_year(OPERATOR, NAME, fiscal.label(fiscal.year_of(due_day)),
+    year = years.open_year(OPERATOR, NAME, fiscal.label(fiscal.year_of(due_day)),
                                   ALLOCATION)
     for chair in CHAIRS:
         people.grant(OPERATOR, year.partnership_id, chair, "chair")
@@ -146,7 +151,7 @@ def set_up() -> tuple[int, datetime, list]:
         deadlines.add(OPERATOR, NAME, "other", f"Twin deadline {k}",
                       datetime.combine(due_day, time_of_day(17, 0)),
                       people=[f"U0REMIND{k}A", f"U0REMIND{k}B"])
-    fake_now = clock.from_local(datetime.combine(due_day - timedelta(days=7), time_of_day(9, 0)))
+    fake_now = times.from_local(datetime.combine(due_day - timedelta(days=7), time_of_day(9, 0)))
     due = reminders.plan(fake_now)
     assert len({d.recipient for d in due}) == 7, due  # the channel and six people
     return year.id, fake_now, due
@@ -199,7 +204,7 @@ def test_two_web_processes_and_the_clock_on_one_database(database_url, tmp_path)
     try:
         ids = drive_traffic(stack.start(), year_id)
         check_ledger(year_id, ids)
-        check_slack(stack.fake, ids, due)
+        check_slack(stack, ids, due)
         database.close()
         # A restarted clock (Heroku restarts every dyno daily) sends nothing again.
         done = crg("clock", "--once", env=stack.env)
@@ -241,7 +246,7 @@ def drive_traffic(stack: Stack, year_id: int) -> list[int]:
 
     # 2. Decisions, several proposals at a time: both chairs press each button at once on
     # different processes; the admin records the OPCC's steps on both at once.
-    today = clock.today_local().isoformat()
+    today = times.today_local().isoformat()
 
     def decide(pid):
         for action, status in (("shortlist", "submitted"), ("support", "shortlisted")):
@@ -319,7 +324,8 @@ def _posts(calls, channel=None):
             and (channel is None or c.args["channel"] == channel)]
 
 
-def check_slack(fake: FakeSlackProcess, ids: list[int], due: list):
+def check_slack(stack: Stack, ids: list[int], due: list):
+    fake = stack.fake
     proposals = {pid: Proposal.get_by_id(pid) for pid in ids}
     label = FinancialYear.get_by_id(proposals[ids[0]].year_id).label
     refs = {pid: f"CRG-{label}-{p.number:03d}" for pid, p in proposals.items()}
@@ -335,7 +341,9 @@ def check_slack(fake: FakeSlackProcess, ids: list[int], due: list):
     fake.wait_for(lambda calls: len(proposer_dms(calls)) >= len(ids) * len(TOLD)
                   and len(reminders_in(calls)) >= len(recipients), 30,
                   "the background posts and the clock's reminders")
-    time.sleep(1.0)  # anything duplicated would arrive now
+    # Nothing more can arrive once every process that sends has stopped cleanly (each finishes
+    # the work in hand first), so a duplicate would be in the recording now.
+    stack.stop_senders()
     calls = fake.calls()
     assert [c for c in calls if c.answered != "ok"] == []  # valid calls, every one
 

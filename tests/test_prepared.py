@@ -4,9 +4,9 @@ from datetime import date, datetime
 
 from peewee import CharField, DateTimeField, IntegerField, Model, fn
 
-from backend import proposals
+from backend.domain import proposals
+from backend.domain.prepared import Prepared, PreparedInsert, slot
 from models import AuditRecord, FinancialYear, Partnership, Proposal, database
-from models.prepared import Prepared, PreparedInsert, slot
 from tests.builders import open_year, submit
 
 
@@ -102,3 +102,17 @@ def test_insert_calls_callable_defaults_for_every_row(db):
         assert [Stamped.get_by_id(r.id).label for r in rows] == ["a", "b", "c"]
     finally:
         database.drop_tables([Stamped])
+
+
+def test_peewee_still_offers_what_prepared_queries_lean_on():
+    """`Prepared.objects` turns rows into models with peewee's private `_get_cursor_wrapper`,
+    and `PreparedInsert` sets `_pk` and clears `_dirty`. pyproject.toml pins peewee's major
+    version for this; if an upgrade removes them, this test names what broke: rewrite those two
+    methods on peewee's public API (or drop the prepared form of those queries) before upgrading."""
+    import peewee
+
+    assert int(peewee.__version__.split(".")[0]) == 4, peewee.__version__
+    assert callable(getattr(peewee.Select, "_get_cursor_wrapper", None))
+    row = Partnership(name="x")
+    row._pk = 7
+    assert row.id == 7 and isinstance(row._dirty, set)

@@ -4,9 +4,9 @@ from datetime import date, datetime
 
 import pytest
 
-from backend import clock, decisions, progress, spend
-from backend.actors import Actor
-from backend.errors import Conflict, FieldErrors, NotAllowed
+from backend.domain import decisions, progress, spend, times
+from backend.domain.actors import Actor
+from backend.domain.errors import Conflict, FieldErrors, NotAllowed
 from models import AuditRecord, LedgerEntry, Member
 from models.progress import PartnershipOption, ProgressReport
 from tests.builders import ADMIN, PROPOSER, approved, open_year, submit, to_opcc
@@ -20,7 +20,7 @@ CHAIR = Actor("U_CHAIR", "Chris Chair")
 
 def _member(year, who: Actor, role: str):
     Member.create(partnership=year.partnership_id, slack_user_id=who.id, role=role,
-                  granted_by="tests", granted_at=clock.now())
+                  granted_by="tests", granted_at=times.now())
 
 
 def _report(who, pid, **overrides):

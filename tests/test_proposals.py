@@ -3,8 +3,8 @@ from datetime import date
 
 import pytest
 
-from backend import proposals
-from backend.errors import FieldErrors, NotFound
+from backend.domain import proposals
+from backend.domain.errors import FieldErrors, NotFound
 from models import AuditRecord, Proposal
 from tests.builders import PROPOSER, draft, open_year
 

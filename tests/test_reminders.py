@@ -9,17 +9,16 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from backend import clock, deadlines, decisions, partnerships, progress
-from backend.actors import Actor
-from backend.deadlines import ReminderConfig
-from backend.reminders import before_occasion
+from backend.domain import deadlines, decisions, partnerships, progress, times, years
+from backend.domain.actors import Actor
+from backend.domain.deadlines import ReminderConfig
+from backend.domain.outbox.claims import claim
+from backend.domain.outbox.owners import Owner
+from backend.domain.outbox.states import MAX_ATTEMPTS, message_key, resend
+from backend.domain.reminders import before_occasion
 from backend.settings import Settings
-from jobs import message_keys
-from jobs.claims import claim
+from backend.slack.history import metadata_for
 from jobs.clock import clock_client, sweep_trigger
-from jobs.delivery import MAX_ATTEMPTS
-from jobs.owners import Owner
-from jobs.recovery import resend
 from jobs.sweep import sweep
 from models import Member
 from models.deadlines import Reminder, ReminderMessage
@@ -32,7 +31,7 @@ _names = iter(range(1, 10_000))
 
 def at(y, m, d, hh=9, mm=0) -> datetime:
     """A London wall-clock time as the naive UTC the app uses."""
-    return clock.from_local(datetime(y, m, d, hh, mm))
+    return times.from_local(datetime(y, m, d, hh, mm))
 
 
 def texts(call) -> str:
@@ -112,7 +111,7 @@ def quiet_year(label="2024/25", channels=(WG,), digest=False, **settings):
     partnerships.add_partnership(ADMIN, name, list(channels))
     deadlines.set_template(ADMIN, name, [])
     deadlines.update_settings(ADMIN, name, digest_weekday=None if digest else "none", **settings)
-    return partnerships.open_year(ADMIN, name, label, 4_500_100)
+    return years.open_year(ADMIN, name, label, 4_500_100)
 
 
 def add(year, title, due: datetime, kind="other", **kw):
@@ -153,7 +152,7 @@ def test_weekends_and_bank_holidays_bring_a_reminder_forward(clockwork, frozen_n
 def test_the_clock_changes_neither_skip_nor_double_a_reminder(clockwork, frozen_now):
     frozen_now(datetime(2025, 3, 1, 12, 0))
     year = quiet_year(label="2024/25", offsets="1,0")
-    partnerships.open_year(ADMIN, year.partnership, "2025/26", 3_000_000)
+    years.open_year(ADMIN, year.partnership, "2025/26", 3_000_000)
     add(year, "Sunday of the March change", datetime(2025, 3, 30, 12, 0))
     add(year, "Monday after the March change", datetime(2025, 3, 31, 12, 0))
     add(year, "Monday after the October change", datetime(2025, 10, 27, 12, 0))
@@ -173,7 +172,7 @@ def test_the_clock_changes_neither_skip_nor_double_a_reminder(clockwork, frozen_
                                          (datetime(2025, 10, 24), datetime(2025, 10, 28))])
 def test_the_sweep_trigger_fires_every_five_minutes_across_a_change(first, last):
     """As the scheduler walks it: each fire time from the previous one, until past `last`."""
-    zone = clock.zone()
+    zone = times.zone()
     trigger = sweep_trigger("Europe/London")
     fired, previous = [], None
     now = first.replace(tzinfo=zone)
@@ -519,7 +518,7 @@ def test_every_message_carries_its_outbox_key_as_metadata(clockwork, frozen_now)
     [call], _ = clockwork.at(at(2024, 6, 12))
     message = ReminderMessage.get()
     assert call.arg("metadata") == {"event_type": "crg_reminder", "event_payload": {
-        "message_key": message_keys.message_key(message.id, message.created_at)}}
+        "message_key": message_key(message.id, message.created_at)}}
 
 
 @pytest.mark.parametrize("recipient", [WG, "U_LEAD"], ids=["channel", "dm"])
@@ -529,9 +528,9 @@ def test_a_message_slack_took_before_its_clock_died_is_recorded_not_repeated(
     year = quiet_year()
     message = _claim_for_dead_clock(year, at(2024, 6, 12, 8, 30), "sending", recipient)
     # What the dead clock's request did: Slack posted it, with the message's key.
-    key = message_keys.message_key(message.id, message.created_at)
+    key = message_key(message.id, message.created_at)
     clockwork.client.chat_postMessage(channel=recipient, text="Left behind",
-                                      metadata=message_keys.metadata_for(key))
+                                      metadata=metadata_for(key))
     clockwork.client.chat_postMessage(channel=recipient, text="Something else")  # newer, no key
     [posted, _] = fake.posted(recipient)
     sent, result = clockwork.at(at(2024, 6, 12, 9, 0))
@@ -553,8 +552,8 @@ def test_a_message_slack_never_took_before_its_clock_died_is_sent_once(clockwork
     year = quiet_year()
     message = _claim_for_dead_clock(year, at(2024, 6, 12, 8, 30), "sending")
     # Another message of the bot in the channel, with another key: not this one.
-    clockwork.client.chat_postMessage(channel=WG, text="Older", metadata=message_keys.metadata_for(
-        message_keys.message_key(message.id + 1000, message.created_at)))
+    clockwork.client.chat_postMessage(channel=WG, text="Older", metadata=metadata_for(
+        message_key(message.id + 1000, message.created_at)))
     sent, _ = clockwork.at(at(2024, 6, 12, 9, 0))
     assert [c.args["text"] for c in sent] == ["Left behind"]
     assert ReminderMessage.get_by_id(message.id).state == "delivered"
@@ -604,7 +603,7 @@ def test_a_send_that_timed_out_unconfirmed_is_settled_from_the_history_once(
         clockwork.client.timeout = timeout
 
     message = ReminderMessage.get()
-    key = message_keys.message_key(message.id, message.created_at)
+    key = message_key(message.id, message.created_at)
     [first] = fake.calls_to("chat.postMessage")  # sent once, not retried blind
     assert first.arg("metadata")["event_payload"]["message_key"] == key
     assert first.answered == ("ok" if posted else "504")
@@ -719,12 +718,12 @@ def test_a_whole_year_of_dates_each_reminder_once_on_time_to_the_right_people(cl
     """The default template, a business case and a funded project, swept every working morning
     (and either side of nine, and in the evening) from before the year opens to after its
     monitoring return."""
-    from backend.workdays import is_working_day
+    from backend.domain.workdays import is_working_day
 
     frozen_now(datetime(2024, 3, 25, 12, 0))
     name = f"Year-long CSP {next(_names)}"
     partnerships.add_partnership(ADMIN, name, [WG])
-    year = partnerships.open_year(ADMIN, name, "2024/25", 4_500_100)
+    year = years.open_year(ADMIN, name, "2024/25", 4_500_100)
     titles = [d.title for d in deadlines.upcoming(year.partnership_id)]
     assert len(titles) == len(deadlines.DEFAULT_TEMPLATE)
     lead, proposer = Actor("U0LEAD001", "Lee Lead"), Actor("U0CASE001", "Cas Case")
@@ -738,11 +737,11 @@ def test_a_whole_year_of_dates_each_reminder_once_on_time_to_the_right_people(cl
 
     assert ReminderMessage.select().where(ReminderMessage.state != "delivered").count() == 0
     for now, call in clockwork.sent:
-        local = clock.to_local(now)
+        local = times.to_local(now)
         assert (local.hour, local.minute) == (9, 0), (local, texts(call)[:80])
         assert is_working_day(local.date())
     for title in titles:
-        days = [clock.to_local(now).date() for now, _ in clockwork.to(WG, title)]
+        days = [times.to_local(now).date() for now, _ in clockwork.to(WG, title)]
         assert len(days) >= 4, (title, days)  # 14, 7 and 1 days before, and on the day
         assert len(days) == len(set(days)), (title, days)  # never twice in a day
     progress_dms = clockwork.to(lead.id)

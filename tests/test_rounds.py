@@ -1,12 +1,13 @@
 """Upfront rounds whose cut-off passes with nothing left to decide open the tactical pot."""
 from datetime import datetime
 
-from backend import decisions
-from backend.ledger import year_transaction
-from backend.pots import year_figures
+from backend.domain import decisions, rounds
+from backend.domain.actors import CLOCK
+from backend.domain.ledger import year_transaction
+from backend.domain.pots import year_figures
 from backend.settings import Settings
 from jobs.clock import clock_client
-from jobs.rounds import CLOCK, close_decided_rounds
+from jobs.rounds import close_decided_rounds
 from models import FinancialYear
 from tests.builders import ADMIN, open_year, submit
 
@@ -28,17 +29,17 @@ def test_the_round_closes_once_the_cutoff_has_passed(db, frozen_now):
     with_cutoff(year)
     decisions.decide(ADMIN, submit(year, "1,000"), "decline", reason="Out of scope")
     assert tactical(year).locked  # decided, but before the cut-off
-    assert decisions.close_rounds_past_cutoff(CLOCK, datetime(2024, 5, 20, 15, 0)) == []
-    assert decisions.close_rounds_past_cutoff(CLOCK, datetime(2024, 5, 21, 9, 0)) == [(year.id, 600_000)]
+    assert rounds.close_rounds_past_cutoff(CLOCK, datetime(2024, 5, 20, 15, 0)) == []
+    assert rounds.close_rounds_past_cutoff(CLOCK, datetime(2024, 5, 21, 9, 0)) == [(year.id, 600_000)]
     assert not tactical(year).locked and tactical(year).allocated == 900_000
-    assert decisions.close_rounds_past_cutoff(CLOCK, datetime(2024, 5, 22, 9, 0)) == []
+    assert rounds.close_rounds_past_cutoff(CLOCK, datetime(2024, 5, 22, 9, 0)) == []
 
 
 def test_a_round_with_proposals_still_waiting_stays_open(db, frozen_now):
     year = open_year(900_000, name="Waiting CSP")
     with_cutoff(year)
     submit(year, "1,000")
-    assert decisions.close_rounds_past_cutoff(CLOCK, datetime(2024, 6, 1)) == []
+    assert rounds.close_rounds_past_cutoff(CLOCK, datetime(2024, 6, 1)) == []
     assert tactical(year).locked
 
 

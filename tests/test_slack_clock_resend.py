@@ -9,14 +9,17 @@ from datetime import datetime
 
 import pytest
 
-from backend.audit import DENIED
-from backend.reminders import NO_CHANNEL
+from backend.domain import times
+from backend.domain.audit import DENIED
+from backend.domain.outbox import states
+from backend.domain.outbox.owners import Owner
+from backend.domain.outbox.states import SWEEP_MINUTES
+from backend.domain.reminders import NO_CHANNEL
+from backend.slack import alert_messages
+from backend.slack.text import mention
 from bot.background import drain
 from bot.context import actor_for
-from bot.text import mention
-from jobs import messages, recovery
-from jobs.clock import SWEEP_MINUTES, clock_client
-from jobs.owners import Owner
+from jobs.clock import clock_client
 from jobs.sweep import sweep
 from models import AuditRecord, Member, database
 from models.deadlines import ReminderMessage
@@ -27,7 +30,7 @@ ADMIN = "U_ADMIN"  # in ADMIN_SLACK_IDS (the `slack` fixture's settings)
 TEAM = "U0TEAM001"  # a member with the admin role
 LEAD = "U0LEAD001"  # a project lead, who gets DM reminders
 CHAIR, BOB = "U0CHAIR01", "U_BOB"
-ACTION = messages.RESEND_ACTION
+ACTION = alert_messages.RESEND_ACTION
 
 
 class Clock:
@@ -212,9 +215,9 @@ def test_a_long_list_of_problems_fits_slacks_limits_and_leaves_none_out():
     problems = [(n, WG if n % 3 else f"U{n:04d}", "in_doubt" if n % 2 else "failed", long_error,
                  "A reminder " * 200) for n in range(1, 61)]
     problems.insert(5, (999, NO_CHANNEL, "failed", "no_working_group_channel", "Nowhere to go"))
-    text, blocks = messages.render_alert("A partnership with a long name " * 10, problems)
+    text, blocks = alert_messages.render_alert("A partnership with a long name " * 10, problems)
     assert block_kit_problems(blocks) == [] and len(blocks) >= 48
-    shown = messages.resend_ids(blocks)
+    shown = alert_messages.resend_ids(blocks)
     assert 999 not in shown  # no channel to send it to: a button could only fail again
     listed = blocks[-1]["text"]["text"]
     left_out = [p[0] for p in problems if p[0] not in shown and p[0] != 999]
@@ -303,7 +306,7 @@ def test_two_admins_at_the_same_moment_queue_it_once(slack, clockwork):
     def one(user):
         try:
             start.wait()
-            outcomes.append(recovery.resend(actor_for(user, user, slack.settings), message.id))
+            outcomes.append(states.resend(actor_for(user, user, slack.settings), message.id))
         except Exception as refusal:  # noqa: BLE001 - the loser's refusal is the point
             outcomes.append(refusal)
         finally:
@@ -315,9 +318,9 @@ def test_two_admins_at_the_same_moment_queue_it_once(slack, clockwork):
         thread.start()
     for thread in threads:
         thread.join(30)
-    won = [o for o in outcomes if isinstance(o, recovery.Resent)]
-    lost = [str(o) for o in outcomes if not isinstance(o, recovery.Resent)]
-    assert len(won) == 1 and lost == [messages.moved_on(message.id, "retry", None)]
+    won = [o for o in outcomes if isinstance(o, states.Resent)]
+    lost = [str(o) for o in outcomes if not isinstance(o, states.Resent)]
+    assert len(won) == 1 and lost == [states.moved_on(message.id, "retry", None)]
     assert AuditRecord.select().where(AuditRecord.action == "clock.resend").count() == 1
 
 
@@ -331,7 +334,7 @@ def test_a_message_delivered_meanwhile_is_not_sent_again(slack, clockwork, crg):
 
     click(slack, TEAM, message.id, alert=alert_to(TEAM))
     assert told(slack, TEAM) == [
-        f"Message {message.id} was delivered on {messages.when(delivered.delivered_at)}, so it "
+        f"Message {message.id} was delivered on {times.show_weekday(delivered.delivered_at)}, so it "
         "is not sent again."]
     assert ReminderMessage.get_by_id(message.id).state == "delivered"
     assert clockwork.at(at(2024, 6, 12, 9, 10)) == []

@@ -1,9 +1,10 @@
 """The other `/crg` commands, the App Home, partnership context, and failure handling."""
 import json
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from backend import decisions, proposals
+from backend.domain import decisions, proposals
 from models import AuditRecord, Partnership, Proposal
 from tests.builders import ADMIN
 from tests.slack_flows import form_values, opened_form, partnership, propose, submit_form
@@ -116,7 +117,8 @@ def test_an_unexpected_error_says_nothing_was_saved_with_a_reference(slack, monk
     body = ephemeral(slack.slack.command("mine"))
     assert "nothing was saved" in body["text"] and "reference" in body["text"]
     reference = body["text"].split("`")[1]
-    assert any(reference in r.getMessage() for r in caplog.records)
+    assert any(getattr(r, "crg_fields", {}).get("reference") == reference
+               for r in caplog.records)
     view = opened_form(slack)
     monkeypatch.setattr(proposals, "submit", broken)
     answer = submit_form(slack, view, form_values()).get_json()
@@ -125,7 +127,7 @@ def test_an_unexpected_error_says_nothing_was_saved_with_a_reference(slack, monk
 
 def test_without_slack_secrets_the_endpoint_says_what_to_set(db_url):
     from backend.settings import Settings
-    from backend.web import create_app
+    from backend.web.app import create_app
 
     client = create_app(Settings(database_url=db_url)).test_client()
     response = client.post("/slack/events", data="x")

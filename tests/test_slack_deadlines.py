@@ -2,7 +2,7 @@
 import json
 from datetime import timedelta
 
-from backend import clock, deadlines, fiscal
+from backend.domain import deadlines, fiscal, times
 from models.deadlines import Deadline
 from tests.builders import ADMIN, open_year
 from tests.slack.requests import datepicker, plain_text, static_select
@@ -10,7 +10,7 @@ from tests.slack_flows import WG
 
 
 def this_year():
-    return open_year(900_000, label=fiscal.label(fiscal.year_of(clock.today_local())),
+    return open_year(900_000, label=fiscal.label(fiscal.year_of(times.today_local())),
                      name="Dated CSP", channels=[WG])
 
 
@@ -20,7 +20,7 @@ def text_of(response):
 
 
 def when(days):
-    day = (clock.today_local() + timedelta(days=days)).isoformat()
+    day = (times.today_local() + timedelta(days=days)).isoformat()
     return {"date": {"value": datepicker(day)},
             "time": {"value": {"type": "timepicker", "selected_time": "12:30"}}}
 
@@ -40,7 +40,7 @@ def test_listing_adding_moving_and_cancelling(slack):
                                        private_metadata=form["private_metadata"])
     assert response.status_code == 200 and not response.get_data()
     added = Deadline.get(Deadline.title == "Community safety summit")
-    assert clock.to_local(added.due_at).strftime("%H:%M") == "12:30"
+    assert times.to_local(added.due_at).strftime("%H:%M") == "12:30"
 
     slack.slack.command(f"deadline move {added.id}", user_id="U_ADMIN")
     form = slack.fake.last("views.open").arg("view")
@@ -59,7 +59,7 @@ def test_listing_adding_moving_and_cancelling(slack):
 
 def test_home_shows_what_is_due_soon(slack):
     year = this_year()
-    soon = clock.to_local(clock.now()).replace(tzinfo=None) + timedelta(days=3)
+    soon = times.to_local(times.now()).replace(tzinfo=None) + timedelta(days=3)
     deadlines.add(ADMIN, year.partnership_id, "other", "Feedback due", soon)
     slack.slack.event({"type": "app_home_opened", "user": "U_ALICE", "tab": "home",
                        "channel": "D_ALICE", "event_ts": "1.2"})

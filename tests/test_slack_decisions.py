@@ -4,8 +4,8 @@ import threading
 import time
 from datetime import timedelta
 
-from backend import clock
-from backend.pots import year_figures
+from backend.domain import times
+from backend.domain.pots import year_figures
 from models import AuditRecord, FinancialYear, Member, Proposal
 from tests.conftest import SIGNING_SECRET
 from tests.slack.requests import SlackClient, datepicker, plain_text
@@ -65,7 +65,7 @@ def make_chair(harness):
 def schedule_meeting(harness):
     harness.slack.command("meeting", user_id=ADMIN)
     view = harness.fake.last("views.open").arg("view")
-    today = clock.today_local()
+    today = times.today_local()
     values = {"title": {"value": plain_text("April working group")},
               "held_date": {"value": datepicker((today + timedelta(days=14)).isoformat())},
               "held_time": {"value": {"type": "timepicker", "selected_time": "14:00"}},
@@ -114,11 +114,11 @@ def test_the_whole_upfront_and_tactical_life(slack, monkeypatch):
 
     # The meeting's cut-off passes: no more upfront proposals can come, so the last decision
     # will close the upfront round.
-    later = clock.now() + timedelta(days=8)
-    monkeypatch.setattr(clock, "now", lambda: later)
+    later = times.now() + timedelta(days=8)
+    monkeypatch.setattr(times, "now", lambda: later)
     post = wait(lambda: post_of(slack.fake, "Supported"))
     click(slack, post, "decide_submit_to_opcc", ADMIN)
-    assert fill_form(slack, ADMIN, date=clock.today_local().isoformat()).status_code == 200
+    assert fill_form(slack, ADMIN, date=times.today_local().isoformat()).status_code == 200
     post = wait(lambda: post_of(slack.fake, "Business case with the OPCC"))
     click(slack, post, "decide_approve", ADMIN)
     answer = fill_form(slack, ADMIN, amount="3,800", reference="OPCC/24/17")
@@ -139,7 +139,7 @@ def test_the_whole_upfront_and_tactical_life(slack, monkeypatch):
     wait(lambda: Proposal.get(Proposal.number == 3).status == "supported")
     click(slack, wait(lambda: post_of(slack.fake, "CRG-2024/25-003 “CPD event” (Supported")),
           "decide_submit_to_opcc", ADMIN)
-    fill_form(slack, ADMIN, date=clock.today_local().isoformat())
+    fill_form(slack, ADMIN, date=times.today_local().isoformat())
     click(slack, wait(lambda: post_of(slack.fake, "CRG-2024/25-003 “CPD event” (Business")),
           "decide_approve", ADMIN)
     fill_form(slack, ADMIN, amount="2,000")

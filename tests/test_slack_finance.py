@@ -6,8 +6,8 @@ from datetime import date
 
 import openpyxl
 
-from backend import clock, decisions, people, progress, proposals, spend
-from backend.pots import spent_on, year_figures
+from backend.domain import decisions, people, progress, proposals, spend, times
+from backend.domain.pots import spent_on, year_figures
 from models import AuditRecord, FinancialYear
 from models.progress import ProgressReport
 from tests.builders import ADMIN, approved
@@ -83,7 +83,7 @@ def test_the_lead_reports_progress_and_show_has_it(slack):
     blocks = {b.get("block_id"): b for b in view["blocks"]}
     assert [o["value"] for o in blocks["rag"]["element"]["options"]] == ["red", "amber", "green"]
     assert blocks["period"]["element"]["initial_value"] == progress.default_period(
-        clock.today_local())
+        times.today_local())
     assert submit(slack, view, report(), LEAD) == {}
     [saved] = progress.reports_for(pid)
     assert (saved.rag, saved.period, saved.outputs) == ("amber", "2024/25 Q2",

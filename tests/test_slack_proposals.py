@@ -3,8 +3,10 @@ import json
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from bot.background import drain
 from models import AuditRecord, Partnership, Proposal
 from tests.slack.requests import datepicker
 from tests.slack_flows import WG, form_values, opened_form, partnership, propose, submit_form
@@ -79,7 +81,7 @@ def test_bad_forms_are_answered_inline_and_save_nothing(slack, values, block, wo
 def test_cutoff_passed_is_refused_against_the_pot(slack):
     from datetime import datetime
 
-    from backend.ledger import year_transaction
+    from backend.domain.ledger import year_transaction
 
     year = partnership()
     with year_transaction(year.id) as y:
@@ -98,7 +100,7 @@ def test_retries_and_double_clicks_make_one_proposal(slack):
         assert response.status_code == 200
     assert Proposal.select().count() == 1
     wait_posts(slack.fake, 2)
-    time.sleep(0.3)
+    assert drain(timeout=15)  # whatever the retries set off has finished: nothing more comes
     assert len([c for c in slack.fake.calls_to("chat.postMessage") if c.args["channel"] == WG]) == 1
 
 
@@ -195,7 +197,7 @@ def test_posts_start_only_once_slack_has_its_answer(slack):
 
 def test_work_asked_for_outside_a_request_starts_at_once():
     """Socket Mode and the clock have no HTTP response to wait for."""
-    from bot.background import drain, later
+    from bot.background import later
 
     ran = []
     later(ran.append, "done")

@@ -1,5 +1,5 @@
 """`/crg spend leads [on|off]`: admins let project leads record their own spend, in Slack."""
-from backend import people, spend
+from backend.domain import people, spend
 from models import AuditRecord
 from models.progress import PartnershipOption
 from tests.builders import ADMIN, approved

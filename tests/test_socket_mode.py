@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from backend.errors import InvalidInput
+from backend.domain.errors import InvalidInput
 from backend.settings import Settings
 from bot.socket_mode import socket_handler
 

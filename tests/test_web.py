@@ -1,6 +1,6 @@
 """The web backend: the app factory serves a health check that tells the truth about the database."""
 from backend.settings import Settings
-from backend.web import create_app
+from backend.web.app import create_app
 
 
 def test_healthz_reports_version_database_and_schema(db_url):
@@ -25,7 +25,7 @@ def test_heroku_postgres_urls_are_pooled_and_keep_sslmode():
     from peewee import SqliteDatabase
     from playhouse.pool import PooledPostgresqlDatabase
 
-    from backend.database import build_database
+    from backend.domain.database import build_database
 
     db = build_database("postgres://u:p@db.example:5432/crg?sslmode=require")
     assert isinstance(db, PooledPostgresqlDatabase) and db.database == "crg"

@@ -2,17 +2,16 @@
 import json
 from datetime import datetime, timedelta
 
-from backend import clock, deadlines
-from backend.actors import require
-from backend.errors import InvalidInput
+from backend.domain import deadlines, times
+from backend.domain.errors import InvalidInput
+from backend.slack.text import escape, option_text
 from bot.router import Reply, subcommand
-from bot.text import escape, option_text
 
 ADD_CALLBACK, MOVE_CALLBACK = "deadline_add", "deadline_move"
 
 
 def deadline_line(d) -> str:
-    return (f"• `#{d.id}` *{clock.show(d.due_at)}* · {d.kind_label} · "
+    return (f"• `#{d.id}` *{times.show(d.due_at)}* · {d.kind_label} · "
             f"{escape(d.title)}")
 
 
@@ -47,7 +46,7 @@ def _modal(callback: str, title: str, meta: dict, blocks: list[dict]) -> dict:
 def add_form(partnership_id: int) -> dict:
     kinds = [{"text": {"type": "plain_text", "text": option_text(label)}, "value": kind}
              for kind, label in deadlines.KINDS.items()]
-    initial = clock.to_local(clock.now()).replace(hour=17, minute=0) + timedelta(days=14)
+    initial = times.to_local(times.now()).replace(hour=17, minute=0) + timedelta(days=14)
     return _modal(ADD_CALLBACK, "Add a deadline", {"p": partnership_id}, [
         {"type": "input", "block_id": "kind", "label": {"type": "plain_text", "text": "Kind"},
          "element": {"type": "static_select", "action_id": "value", "options": kinds,
@@ -75,7 +74,7 @@ def deadline(request, args):
     words = args.split()
     partnership_id = request.partnership_id
     if not words:
-        require(request.actor, partnership_id, doing="add deadlines")
+        deadlines.may_add(request.actor, partnership_id)
         request.client.views_open(trigger_id=request.trigger_id, view=add_form(partnership_id))
         return None
     if len(words) != 2 or words[0] not in ("move", "cancel") or not words[1].lstrip("#").isdigit():
@@ -87,9 +86,9 @@ def deadline(request, args):
     if words[0] == "cancel":
         done = deadlines.cancel(request.actor, found.id)
         return Reply(f"Cancelled: {deadline_line(done)[2:]}. No more reminders will go out for it.")
-    require(request.actor, partnership_id, doing="move deadlines")
+    deadlines.may_move(request.actor, found.id)
     request.client.views_open(trigger_id=request.trigger_id, view=_modal(
         MOVE_CALLBACK, "Move a deadline", {"d": found.id},
         [{"type": "section", "text": {"type": "mrkdwn", "text": deadline_line(found)}},
-         *_when_blocks(clock.to_local(found.due_at))]))
+         *_when_blocks(times.to_local(found.due_at))]))
     return None

@@ -10,16 +10,17 @@ import logging
 
 from slack_sdk.errors import SlackClientError
 
-from backend import login_links, partnerships, progress, proposals, spend
-from backend.errors import DomainError, InvalidInput
-from backend.exports import service
-from backend.money import format_pence
-from bot.announce import dm
+from backend.domain import login_links, partnerships, progress, proposals, spend
+from backend.domain.errors import DomainError, InvalidInput
+from backend.domain.exports import service
+from backend.domain.money import format_pence
+from backend.logs import log_event
+from backend.slack.announce import dm
+from backend.slack.client import SLACK_FAILURES, failure_reason
+from backend.slack.text import escape
 from bot.background import later
-from bot.client import SLACK_FAILURES, failure_reason
 from bot.errors import new_reference
 from bot.router import Reply, subcommand
-from bot.text import escape
 from bot.views import finance_forms
 
 log = logging.getLogger("crg.bot.finance")
@@ -151,13 +152,15 @@ def deliver(client, settings, user_id: str, selection: service.Selection, what: 
                             f"{escape(refusal.message)}")
     except UPLOAD_FAILURES as error:
         reason = failure_reason(error) if isinstance(error, SLACK_FAILURES) else str(error)[:200]
-        log.warning("could not upload %s for %s to %s: %s", what, selection.title, user_id, reason)
+        log_event(log, "upload_failed", logging.WARNING, file=what, of=selection.title,
+                  to=user_id, error=reason)
         dm(client, user_id, f"I made {what} for {escape(selection.title)} but Slack would not "
                             f"take the upload ({escape(reason)}). Please ask again in a few "
                             "minutes.")
     except Exception:  # told to the person with a reference, and logged in full under it
         ref = new_reference()
-        log.exception("making %s for %s failed ref=%s", what, selection.title, ref)
+        log_event(log, "export_failed", logging.ERROR, file=what, of=selection.title,
+                  reference=ref, exc_info=True)
         dm(client, user_id, f"Sorry, something went wrong making {what} for "
                             f"{escape(selection.title)} (reference `{ref}`). Nothing was changed; "
                             "please try again, and if it keeps happening send the reference to "
@@ -183,5 +186,5 @@ def send_link(client, user_id: str, url: str) -> None:
                                 text=f"Your sign-in link to the finance page (it works once, "
                                      f"within {minutes} minutes): <{url}|open the finance page>")
     except SLACK_FAILURES as error:
-        log.warning("could not DM a finance sign-in link to %s: %s", user_id,
-                    failure_reason(error))
+        log_event(log, "sign_in_link_not_sent", logging.WARNING, to=user_id,
+                  error=failure_reason(error))

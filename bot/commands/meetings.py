@@ -2,14 +2,13 @@
 import json
 from datetime import datetime, timedelta
 
-from backend import clock, decisions, meetings, partnerships
-from backend.actors import require
-from backend.errors import NotFound
-from backend.money import format_pence
-from bot.announce import announce_round_closed, post_blocks
+from backend.domain import meetings, partnerships, rounds, times, years
+from backend.domain.errors import NotFound
+from backend.domain.money import format_pence
+from backend.slack.announce import announce_round_closed, post_blocks
+from backend.slack.text import escape
 from bot.background import later
 from bot.router import Reply, subcommand
-from bot.text import escape
 
 FORM_CALLBACK = "meeting_form"
 
@@ -24,7 +23,7 @@ def _when(block: str, label: str, day, hour: str) -> list[dict]:
 
 
 def meeting_form(year_id: int, label: str) -> dict:
-    held = clock.today_local() + timedelta(days=21)
+    held = times.today_local() + timedelta(days=21)
     return {
         "type": "modal", "callback_id": FORM_CALLBACK, "private_metadata": json.dumps({"year": year_id}),
         "title": {"type": "plain_text", "text": "Schedule a meeting"},
@@ -50,8 +49,8 @@ def read_when(values: dict, block: str) -> datetime:
 @subcommand("meeting", "meeting", "schedule a working-group meeting and its proposal cut-off "
             "(admins)")
 def meeting(request, args):
-    year = partnerships.find_year(request.partnership_id)
-    require(request.actor, year.partnership_id, doing="schedule working-group meetings")
+    year = years.find_year(request.partnership_id)
+    meetings.may_schedule(request.actor, year.partnership_id)
     request.client.views_open(trigger_id=request.trigger_id, view=meeting_form(year.id, year.label))
     return None
 
@@ -59,8 +58,8 @@ def meeting(request, args):
 @subcommand("agenda", "agenda", "post the next meeting's agenda to the working group "
             "(admins and chairs)")
 def agenda(request, args):
-    year = partnerships.find_year(request.partnership_id)
-    require(request.actor, year.partnership_id, "chair", doing="post the agenda")
+    year = years.find_year(request.partnership_id)
+    meetings.may_post_agenda(request.actor, year.partnership_id)
     coming = meetings.upcoming(year.id)
     if not coming:
         raise NotFound(f"No working-group meeting is scheduled for {year.label}: an admin can "
@@ -74,14 +73,14 @@ def agenda(request, args):
                      "is waiting for the working group.")
     later(post_agenda, request.client, coming[0], items, channel)
     return Reply(f"Posting {len(items)} agenda item{'s' if len(items) != 1 else ''} for "
-                 f"{escape(coming[0].title)} ({clock.show(coming[0].held_at)}) to <#{channel}>.")
+                 f"{escape(coming[0].title)} ({times.show(coming[0].held_at)}) to <#{channel}>.")
 
 
 def post_agenda(client, meeting, items, channel: str) -> None:
     client.chat_postMessage(channel=channel, text=(
-        f"*Agenda: {escape(meeting.title)}* on {clock.show(meeting.held_at)} — {len(items)} "
+        f"*Agenda: {escape(meeting.title)}* on {times.show(meeting.held_at)} — {len(items)} "
         f"upfront proposal{'s' if len(items) != 1 else ''} in by the cut-off "
-        f"({clock.show(meeting.cutoff_at)}). Decisions go on the buttons under each one."))
+        f"({times.show(meeting.cutoff_at)}). Decisions go on the buttons under each one."))
     for position, item in enumerate(items, start=1):
         answer = client.chat_postMessage(channel=channel, text=f"Agenda item {position}: {item.ref}",
                                          blocks=post_blocks(item))
@@ -91,8 +90,8 @@ def post_agenda(client, meeting, items, channel: str) -> None:
 @subcommand("close-upfront", "close-upfront", "open the tactical pot once every upfront "
             "proposal is decided (admins)")
 def close_upfront(request, args):
-    year = partnerships.find_year(request.partnership_id)
-    rolled = decisions.close_upfront_round(request.actor, year.id)
+    year = years.find_year(request.partnership_id)
+    rolled = rounds.close_upfront_round(request.actor, year.id)
     later(announce_round_closed, request.client, year.partnership_id, year.label, rolled)
     return Reply(f"The upfront round for {year.label} is closed: {format_pence(rolled)} rolled "
                  "into the tactical pot, which is now open.")

@@ -1,13 +1,13 @@
 """Proposal subcommands: propose, edit, withdraw, show, list, mine."""
-from backend import partnerships, proposals
-from backend.errors import InvalidInput
-from backend.pots import year_figures
-from backend.proposals import STATUS_LABELS
-from bot.announce import refresh_post
+from backend.domain import proposals, years
+from backend.domain.errors import InvalidInput
+from backend.domain.pots import year_figures
+from backend.domain.workflow import STATUS_LABELS
+from backend.slack.announce import refresh_post
+from backend.slack.blocks import history_blocks, proposal_blocks, proposal_line, section
+from backend.slack.text import escape, nearest
 from bot.background import later
-from bot.blocks import history_blocks, proposal_blocks, proposal_line, section
 from bot.router import Reply, subcommand
-from bot.text import escape, nearest
 from bot.views import proposal_form
 from bot.views.finance_forms import latest_progress_blocks
 
@@ -15,8 +15,8 @@ from bot.views.finance_forms import latest_progress_blocks
 def open_form(client, trigger_id: str, partnership_id: int, user_id: str, *,
               existing=None, origin_channel: str | None = "") -> None:
     """Open the proposal modal at once: a trigger id dies three seconds after the click."""
-    year = partnerships.find_year(partnership_id, existing.year_label if existing else None)
-    view = proposal_form.build(partnerships.year_info(year), year_figures(year).pots, user_id,
+    year = years.find_year(partnership_id, existing.year_label if existing else None)
+    view = proposal_form.build(years.year_info(year), year_figures(year).pots, user_id,
                                existing=existing, origin_channel=origin_channel or "")
     client.views_open(trigger_id=trigger_id, view=view)
 
@@ -77,7 +77,7 @@ def list_proposals(request, args):
             hint = f" Did you mean `{guess}`?" if guess else ""
             return Reply(f"“{escape(args)}” is not a status.{hint} Statuses: "
                          + ", ".join(f"`{k}`" for k in STATUS_LABELS) + ".")
-    year = partnerships.find_year(request.partnership_id)
+    year = years.find_year(request.partnership_id)
     found = proposals.list_for_year(year.id, status=status)
     title = f"{year.partnership.name} {year.label}" + (f" · {STATUS_LABELS[status]}" if status else "")
     return _listing(title, found, "No proposals yet: `/crg propose` to add one.")

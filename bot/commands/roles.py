@@ -1,10 +1,10 @@
 """`/crg role`: who holds which role, and (admins) granting and revoking them."""
 import re
 
-from backend import people
-from backend.actors import ROLE_NAMES
+from backend.domain import people
+from backend.domain.actors import ROLE_NAMES
+from backend.slack.text import mention
 from bot.router import Reply, subcommand
-from bot.text import mention
 
 # With the command's "escape" setting on, Slack sends a mention as <@U123|name>.
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")

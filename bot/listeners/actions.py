@@ -2,11 +2,11 @@
 import json
 import re
 
-from backend.errors import DomainError
+from backend.domain.errors import DomainError
+from backend.slack.text import escape
 from bot.commands.proposals import open_form
 from bot.context import NeedsPartnership, SlackRequest, actor_of, partnership_for
 from bot.listeners.commands import ask_partnership, run
-from bot.text import escape
 
 
 def register(app, settings) -> None:

@@ -1,12 +1,12 @@
 """The `/crg` slash command: parse, dispatch to a subcommand, answer ephemerally in the ack."""
 import json
 
-from backend.errors import DomainError
+from backend.domain.errors import DomainError
+from backend.slack.blocks import button, section
+from backend.slack.text import escape
 from bot import commands  # noqa: F401  (registers the subcommands)
-from bot.blocks import button, section
 from bot.context import NeedsPartnership, SlackRequest, actor_for
 from bot.router import Reply, dispatch
-from bot.text import escape
 
 
 def ask_partnership(choices: list[tuple[int, str]], command_text: str) -> Reply:

@@ -1,9 +1,9 @@
 """The deadline forms: adding one, and moving one to a new date and time."""
 import json
 
-from backend import deadlines
-from backend.errors import DomainError
-from bot.announce import tell
+from backend.domain import deadlines
+from backend.domain.errors import DomainError
+from backend.slack.announce import tell
 from bot.background import later
 from bot.commands.deadlines import ADD_CALLBACK, MOVE_CALLBACK, deadline_line, read_when
 from bot.context import actor_of

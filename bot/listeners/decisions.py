@@ -2,15 +2,16 @@
 import json
 import re
 
-from backend import decisions, proposals
-from backend.errors import DomainError
-from backend.money import parse_amount
-from bot.announce import after_decision, tell
+from backend.domain import decisions, proposals
+from backend.domain.errors import DomainError
+from backend.domain.money import parse_amount
+from backend.slack.announce import after_decision, tell
+from backend.slack.decision_blocks import FORMS
+from backend.slack.text import escape
 from bot.background import later
 from bot.context import actor_of
 from bot.forms import REFUSED, saved
-from bot.decision_ui import FORM_CALLBACK, FORMS, form, read_form
-from bot.text import escape
+from bot.views.decision_form import FORM_CALLBACK, form, read_form
 
 
 def record(actor, action: str, proposal_id: int, expected: str, answers: dict):

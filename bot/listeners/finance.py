@@ -4,16 +4,16 @@ Each submission is one service call: a refusal is shown against its input and no
 on success the modal closes and the confirmation (and the refresh of the proposal's channel
 posts) follows in the background.
 """
-from backend import progress, proposals, spend
-from backend.errors import DomainError
-from backend.money import format_pence
-from bot.announce import refresh_post, tell
+from backend.domain import progress, proposals, spend
+from backend.domain.errors import DomainError
+from backend.domain.money import format_pence
+from backend.slack.announce import refresh_post, tell
+from backend.slack.reminder_messages import PROGRESS_ACTION
+from backend.slack.text import escape
 from bot.background import later
 from bot.context import actor_of
 from bot.forms import REFUSED, saved
-from bot.text import escape
 from bot.views import finance_forms
-from jobs.messages import PROGRESS_ACTION
 
 
 def _origin(channel: str | None) -> str | None:

@@ -1,10 +1,10 @@
 """The App Home tab: my proposals, my partnership's pots, what is due soon, and Propose."""
 import logging
 
-from backend import deadlines, partnerships, proposals
-from backend.errors import NotFound
-from backend.pots import year_figures
-from bot.blocks import button, context, header, pots_blocks, proposal_line, section
+from backend.domain import deadlines, partnerships, proposals, years
+from backend.domain.errors import NotFound
+from backend.domain.pots import year_figures
+from backend.slack.blocks import button, context, header, pots_blocks, proposal_line, section
 from bot.commands.deadlines import deadline_line
 from bot.context import partnerships_of_person
 
@@ -28,7 +28,7 @@ def home_view(user_id: str) -> dict:
                   else section("None yet."))
     for pid in mine[:3]:
         try:
-            blocks += [{"type": "divider"}] + pots_blocks(year_figures(partnerships.find_year(pid)))
+            blocks += [{"type": "divider"}] + pots_blocks(year_figures(years.find_year(pid)))
         except NotFound:
             blocks.append(section(f"{names.get(pid, 'Your partnership')} has no financial year "
                                   "open yet."))

@@ -1,11 +1,11 @@
 """The meeting form: scheduling a working-group meeting and announcing it to the group."""
-from backend import clock, meetings, partnerships
-from bot.announce import tell
+from backend.domain import meetings, partnerships, times
+from backend.slack.announce import tell
+from backend.slack.text import escape
 from bot.background import later
 from bot.commands.meetings import FORM_CALLBACK, read_when
 from bot.context import actor_of
 from bot.forms import REFUSED, saved
-from bot.text import escape
 from bot.views.proposal_form import metadata
 
 
@@ -22,8 +22,8 @@ def register(app, settings) -> None:
         if meeting is REFUSED:
             return
         channel = partnerships.working_group_channel(meeting.partnership_id)
-        text = (f":calendar: {escape(meeting.title)} is on {clock.show(meeting.held_at)}. "
-                f"Upfront proposals must be in by {clock.show(meeting.cutoff_at)} to be on its "
+        text = (f":calendar: {escape(meeting.title)} is on {times.show(meeting.held_at)}. "
+                f"Upfront proposals must be in by {times.show(meeting.cutoff_at)} to be on its "
                 "agenda: `/crg propose`.")
         if channel:
             later(client.chat_postMessage, channel=channel, text=text)

@@ -3,10 +3,10 @@
 The answer to Slack carries only the outcome (close the modal, or the inline errors); posting
 to the working group and confirming to the proposer happen after it, in the background.
 """
-from backend import proposals
-from backend.errors import DomainError, FieldErrors
+from backend.domain import proposals
+from backend.domain.errors import DomainError, FieldErrors
+from backend.slack.announce import announce_new, refresh_post
 from bot import contact_names
-from bot.announce import announce_new, refresh_post
 from bot.background import later
 from bot.context import actor_of
 from bot.forms import REFUSED, saved

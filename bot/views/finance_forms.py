@@ -7,13 +7,13 @@ reference), so a refusal about one input lands against it; a refusal about no pa
 import json
 from datetime import date
 
-from backend import clock, fiscal, progress
-from backend.errors import DomainError, FieldErrors, InvalidInput
-from backend.money import format_pence, parse_amount
-from backend.pots import spent_on
-from backend.proposals import ProposalView
-from bot.blocks import context, section
-from bot.text import SECTION_TEXT_MAX, context_text, escape, shorten
+from backend.domain import fiscal, progress, spend, times
+from backend.domain.errors import DomainError, FieldErrors, InvalidInput
+from backend.domain.money import format_pence, parse_amount
+from backend.domain.proposals import ProposalView
+from backend.slack.blocks import context, section
+from backend.slack.text import SECTION_TEXT_MAX, context_text, escape, shorten
+
 # The proposal form's input builders, so every modal's inputs are built one way.
 from bot.views.proposal_form import _date_input, _option, _text_input
 
@@ -51,19 +51,18 @@ def progress_form(p: ProposalView, origin_channel: str = "") -> dict:
         {"type": "input", "block_id": "rag", "label": {"type": "plain_text", "text": "RAG status"},
          "element": {"type": "radio_buttons", "action_id": "value", "options": options}},
         _text_input("period", "Period it covers", max_length=progress.MAX_PERIOD,
-                    initial=progress.default_period(clock.today_local())),
+                    initial=progress.default_period(times.today_local())),
     ]
     return _modal(PROGRESS_CALLBACK, "Report progress", "Save report", blocks,
                   {"proposal_id": p.id, "channel": origin_channel})
 
 
 def spend_form(p: ProposalView, origin_channel: str = "") -> dict:
-    approved = p.approved_pence or 0
-    spent = spent_on(p.id)
+    money = spend.so_far(p.id)
     blocks = [
         _about(p),
-        context(f"Approved {format_pence(approved)} · spent so far {format_pence(spent)} · "
-                f"left {format_pence(approved - spent)}"),
+        context(f"Approved {format_pence(money.approved)} · spent so far "
+                f"{format_pence(money.spent)} · left {format_pence(money.left)}"),
         _text_input("amount", "Amount (£)", placeholder="e.g. 1,250 or 1,250.50"),
         _date_input("date", "Date spent", _likely_day(p)) | {"optional": False},
         _text_input("memo", "What it was for", max_length=500),
@@ -75,7 +74,7 @@ def spend_form(p: ProposalView, origin_channel: str = "") -> dict:
 
 def _likely_day(p: ProposalView) -> date:
     """Today, or the project's year's last day once that year is over (late invoices)."""
-    return min(clock.today_local(), fiscal.last_day(fiscal.parse_year(p.year_label)))
+    return min(times.today_local(), fiscal.last_day(fiscal.parse_year(p.year_label)))
 
 
 def metadata(view: dict) -> dict:

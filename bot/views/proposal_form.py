@@ -5,13 +5,13 @@ service's per-field refusals land against the right input (`response_action: err
 import json
 from datetime import date
 
-from backend.errors import InvalidInput
-from backend.money import format_pence
-from backend.partnerships import YearInfo
-from backend.pots import PotState
-from backend.proposals import Draft, ProposalView
-from bot.blocks import context
-from bot.text import modal_title, option_text
+from backend.domain.errors import InvalidInput
+from backend.domain.money import as_typed, format_pence
+from backend.domain.pots import PotState
+from backend.domain.proposals import Draft, ProposalView
+from backend.domain.years import YearInfo
+from backend.slack.blocks import context
+from backend.slack.text import modal_title, option_text
 
 SUBMIT_CALLBACK = "proposal_submit"
 EDIT_CALLBACK = "proposal_edit"
@@ -49,13 +49,6 @@ def _pot_lines(pots: dict[str, PotState]) -> str:
     return " · ".join(parts)
 
 
-def _pounds(pence: int | None) -> str:
-    if pence is None:
-        return ""
-    pounds, rest = divmod(pence, 100)
-    return f"{pounds:,}" + (f".{rest:02d}" if rest else "")
-
-
 def build(year: YearInfo, pots: dict[str, PotState], proposer_id: str, *,
           existing: ProposalView | None = None, origin_channel: str = "") -> dict:
     e = existing
@@ -84,7 +77,7 @@ def build(year: YearInfo, pots: dict[str, PotState], proposer_id: str, *,
                     initial=e.description if e else "", max_length=3000),
         {"type": "input", "block_id": "priorities", "element": priorities,
          "label": {"type": "plain_text", "text": "Community Safety Agreement priorities"}},
-        _text_input("amount", "Amount requested (£)", initial=_pounds(e.amount_pence) if e else "",
+        _text_input("amount", "Amount requested (£)", initial=as_typed(e.amount_pence) if e else "",
                     placeholder="e.g. 2,500 or 2,500.50"),
         {"type": "input", "block_id": "pot", "label": {"type": "plain_text", "text": "Pot"},
          "element": {"type": "radio_buttons", "action_id": "value", "options": pot_options,
@@ -93,7 +86,7 @@ def build(year: YearInfo, pots: dict[str, PotState], proposer_id: str, *,
         _date_input("planned_end", "Planned end", e.planned_end if e else None),
     ]
     for quarter in QUARTERS:
-        initial = _pounds(e.planned_spend.get(quarter)) if e and quarter in e.planned_spend else ""
+        initial = as_typed(e.planned_spend.get(quarter)) if e and quarter in e.planned_spend else ""
         blocks.append(_text_input(f"planned_spend_{quarter.lower()}",
                                   f"Planned spend {quarter} ({QUARTER_MONTHS[quarter]}) £",
                                   initial=initial, optional=True))

@@ -2,11 +2,10 @@
 
 Each migration is a module `mNNNN_<name>.py` with `upgrade(database, migrator)`; it runs in its
 own transaction together with the bump of `schema_version`, so a failed step leaves the database
-at the previous version. Rule for later migrations: a migration that alters a table created by an
-earlier one must first freeze that earlier one (give it its own copy of the table as it was then),
-because earlier migrations create tables from the live model classes.
-`tests/test_migrations.py` upgrades an empty database to head and compares it with the models,
-which catches a migration that breaks the rule.
+at the previous version. Each migration describes its own tables as they were when it was
+written (`frozen.FrozenModel`), never the live classes in `models`, so a later migration can add
+a column without breaking a fresh install. `tests/test_migrations.py` upgrades an empty database
+to head and compares it, table by table and column by column, with the live models.
 """
 import importlib
 import pkgutil

@@ -1,0 +1,43 @@
+"""What every `crg` subcommand shares: who is acting, and reading dates and paths off the line."""
+import getpass
+import os
+from datetime import date, datetime
+
+from backend.domain.actors import Actor, command_line
+from backend.domain.errors import InvalidInput
+
+
+def actor() -> Actor:
+    """The person at the command line: an admin everywhere, audited under their login name."""
+    try:
+        return command_line(getpass.getuser())
+    except Exception:  # no login name in some containers; the audit still says "command line"
+        return command_line()
+
+
+def safe_url(url: str) -> str:
+    """The database URL without its password, for printing."""
+    if "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://…@{rest.split('@', 1)[1]}"
+
+
+def parse_day(text: str | None) -> date | None:
+    """A date typed as 2024-09-30 or 30/09/2024; None when not given."""
+    if text is None:
+        return None
+    for form in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text.strip(), form).date()
+        except ValueError:
+            continue
+    raise InvalidInput(f"“{text}” is not a date: write it like 2024-09-30 or 30/09/2024.",
+                       field="date")
+
+
+def check_folder(path: str) -> None:
+    """Refuse, in a sentence, to write into a folder that does not exist."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise InvalidInput(f"There is no folder {folder} to write {os.path.basename(path)} into.")

@@ -1,0 +1,86 @@
+"""The `crg` command line, for administrators and scripts: a thin front over the services.
+
+Every refusal is one plain sentence on stderr with a non-zero exit; an unexpected failure gives a
+short reference (and the traceback only with --debug), never a wall of Python.
+"""
+import argparse
+import logging
+import sys
+import uuid
+
+from backend.cli import (
+    backups,
+    database,
+    deadlines,
+    demo,
+    exports,
+    partnerships,
+    processes,
+    projects,
+    roles,
+)
+from backend.cli.common import safe_url
+from backend.domain import times
+from backend.domain.database import check_schema, connect_database, wait_for_database
+from backend.domain.errors import DomainError
+from backend.logs import configure_logging, log_event
+from backend.settings import Settings
+
+log = logging.getLogger("crg.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crg", description="Crime Reduction Grant tracker.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    for area in AREAS:
+        area.register(sub)
+    return parser
+
+
+# Each area adds its own subcommands: `register(subparsers)` sets `func(args, settings)` (and
+# `needs_schema=True` where the database must be current, `long_running` for a process that
+# stays up).
+AREAS = (processes, database, partnerships, roles, deadlines, projects, exports, backups, demo)
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    long_running = getattr(args, "long_running", False)
+    configure_logging(logging.DEBUG if args.debug else
+                      logging.INFO if long_running else logging.WARNING)
+    times.set_zone(settings.timezone)
+    if getattr(args, "port", None) is None and hasattr(args, "port"):
+        args.port = settings.port
+    try:
+        connect_database(settings.database_url)
+        # A process meant to stay up waits for a database that is still starting, saying so
+        # once per try, instead of crashing and being restarted in a loop.
+        if long_running and not wait_for_database(attempts=30, delay=2.0):
+            print(f"The database at {safe_url(settings.database_url)} did not answer; check "
+                  "DATABASE_URL and that the database is running.", file=sys.stderr)
+            return 1
+        if getattr(args, "needs_schema", False):
+            check_schema()
+        args.func(args, settings)
+        return 0
+    except DomainError as refusal:
+        print(refusal.message, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # the one place an unexpected failure is turned into a sentence
+        ref = uuid.uuid4().hex[:8]
+        log_event(log, "unexpected_error", logging.ERROR, reference=ref,
+                  error=f"{type(error).__name__}: {error}", exc_info=args.debug)
+        if args.debug:
+            raise
+        print(f"Something went wrong (reference {ref}): {type(error).__name__}: {error}. "
+              "Nothing was changed. Run again with --debug for details.", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

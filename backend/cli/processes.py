@@ -1,0 +1,57 @@
+"""`crg serve`, `crg socket` and `crg clock`: the commands that start the app's processes.
+
+This is where the command line puts the other fronts together (a composition root, like the
+Flask app that mounts the Slack front): each command starts one of them on this machine.
+"""
+from backend.cli.common import actor, safe_url
+from backend.domain.outbox import states
+
+
+def register(sub) -> None:
+    serve = sub.add_parser("serve", help="run the web backend (Slack endpoint) on this machine")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=None)
+    serve.set_defaults(func=cmd_serve, needs_schema=True, long_running=True)
+
+    socket = sub.add_parser("socket", help="serve the Slack app over Socket Mode "
+                                           "(local development; needs SLACK_APP_TOKEN)")
+    socket.set_defaults(func=cmd_socket, needs_schema=True, long_running=True)
+
+    clock = sub.add_parser("clock", help="run the reminder clock (its own process, never in web)")
+    clock.add_argument("--once", action="store_true", help="one sweep now, then exit")
+    clock.add_argument("--resend", type=int, metavar="MESSAGE_ID",
+                       help="queue a failed or in-doubt message to be sent again")
+    clock.set_defaults(func=cmd_clock, needs_schema=True)
+
+
+def cmd_serve(args, settings):
+    from backend.web.app import create_app
+
+    app = create_app(settings)
+    print(f"Serving the CRG tracker on http://{args.host}:{args.port} "
+          f"(database: {safe_url(settings.database_url)})", flush=True)
+    app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+
+
+def cmd_socket(args, settings):
+    from bot.socket_mode import socket_handler
+
+    handler = socket_handler(settings)
+    print("Connecting to Slack over Socket Mode (Ctrl+C to stop)…", flush=True)
+    handler.start()
+
+
+def cmd_clock(args, settings):
+    if args.resend is not None:
+        resent = states.resend(actor(), args.resend)
+        print(f"Message {resent.message_id} to {resent.recipient} will be sent again by the next "
+              "sweep.")
+        return
+    from jobs import clock
+
+    result = clock.run(settings, once=args.once)
+    if args.once:
+        if result is None:
+            raise SystemExit("The sweep failed; the clock's log says why.")
+        print(f"Swept: {result.delivered} delivered, {result.retried} to retry, "
+              f"{result.failed} reported to admins.")

@@ -1,0 +1,60 @@
+"""Who is acting, and which roles they hold in a partnership.
+
+Every permission is decided here, on the server, from the database: a front never trusts a
+role it was told about in a payload.
+"""
+from dataclasses import dataclass
+
+from backend.domain.errors import NotAllowed
+from models import Member
+
+ROLES = ("admin", "chair", "finance", "partner")
+ROLE_NAMES = {
+    "admin": "a community safety team admin",
+    "chair": "a working-group or CSP chair",
+    "finance": "finance staff",
+    "partner": "a partner",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person (a Slack user) or the command line.
+
+    `superadmin` is set by the front for the ids in ADMIN_SLACK_IDS and for the command line,
+    whose user already holds the database itself.
+    """
+
+    id: str
+    name: str = ""
+    superadmin: bool = False
+
+    @property
+    def audit_name(self) -> str:
+        return f"{self.id} ({self.name})" if self.name and self.name != self.id else self.id
+
+
+# Who the clock acts as: its automatic work (opening tactical pots, tidying) is audited under it.
+CLOCK = Actor(id="system:clock", name="the clock", superadmin=True)
+
+
+def command_line(user: str = "") -> Actor:
+    return Actor(id=f"cli:{user or 'operator'}", name="command line", superadmin=True)
+
+
+def role_of(actor: Actor, partnership_id: int) -> str:
+    if actor.superadmin:
+        return "admin"
+    member = Member.get_or_none((Member.partnership == partnership_id)
+                                & (Member.slack_user_id == actor.id))
+    return member.role if member else "partner"
+
+
+def require(actor: Actor, partnership_id: int, *roles: str, doing: str) -> str:
+    """The actor's role, or a refusal that says who may do this instead."""
+    role = role_of(actor, partnership_id)
+    if role == "admin" or role in roles:
+        return role
+    names = [ROLE_NAMES[r] for r in roles if r != "admin"] + [ROLE_NAMES["admin"]]
+    allowed = " or ".join(names)
+    raise NotAllowed(f"Only {allowed} can {doing}; you are {ROLE_NAMES[role]} in this partnership.")

@@ -1,0 +1,177 @@
+"""Opening the database named by DATABASE_URL, write transactions that lock, and the schema version.
+
+SQLite (the default) runs in WAL mode with a busy timeout; PostgreSQL (Heroku's postgres:// URLs,
+sslmode and other query options passed through) uses a connection pool, because a fresh
+PostgreSQL connection costs far more than a whole slash-command round trip.
+"""
+import logging
+import time
+from contextlib import contextmanager
+from urllib.parse import parse_qs, urlparse
+
+from peewee import InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase
+from playhouse import db_url
+
+from backend.domain import times
+from backend.domain.errors import SchemaOutdated
+from backend.logs import log_event, one_line
+from models import SchemaVersion, database
+from models.migrations import all_migrations, head_version
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 15_000,
+    "synchronous": "normal",
+}
+POOL_OPTIONS = {"max_connections": 20, "stale_timeout": 300, "timeout": 10}
+# Without it a connection to an unreachable host hangs for minutes (the TCP default) instead of
+# failing in time for a clean "try again" answer. A connect_timeout in the URL wins.
+CONNECT_TIMEOUT_SECONDS = 5
+# What a database that is down, restarting or unreachable raises (driver errors wrapped by peewee).
+UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
+
+log = logging.getLogger("crg.database")
+
+
+def connect_database(url: str):
+    """Build the database for `url` and bind every model to it."""
+    db = build_database(url)
+    database.initialize(db)
+    return db
+
+
+def build_database(url: str):
+    scheme = urlparse(url).scheme
+    if scheme in ("postgres", "postgresql", "postgres+pool", "postgresql+pool"):
+        pooled = "postgresql+pool" + url[len(scheme):]
+        options = dict(POOL_OPTIONS)
+        if "connect_timeout" not in parse_qs(urlparse(url).query):
+            options["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+        db = db_url.connect(pooled, **options)
+    elif scheme == "sqlite":
+        db = db_url.connect(url, pragmas=SQLITE_PRAGMAS)
+    else:
+        raise ValueError(f"DATABASE_URL must start with sqlite:// or postgres://, not {scheme}://")
+    return db
+
+
+def wait_for_database(attempts: int = 30, delay: float = 2.0) -> bool:
+    """Wait until the database answers, logging one plain line per failed attempt.
+
+    A process that starts while its database is down (a Heroku Postgres maintenance, both
+    restarting together) should say so and keep trying, not crash with a traceback and be
+    restarted in a loop. Returns False if it never answered; the caller decides what then.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            database.connect(reuse_if_open=True)
+            database.execute_sql("SELECT 1")
+            if attempt > 1:
+                log_event(log, "database_reachable", attempt=attempt)
+            return True
+        except UNAVAILABLE_ERRORS as error:
+            last = attempt == attempts
+            log_event(log, "database_unreachable", logging.ERROR if last else logging.WARNING,
+                      attempt=f"{attempt}/{attempts}",
+                      retry_in=None if last else f"{delay:g}s", error=one_line(error))
+        finally:
+            if not database.is_closed():
+                database.close()
+        if attempt < attempts:
+            time.sleep(delay)
+    return False
+
+
+def is_configured() -> bool:
+    """Whether this process has a database to use yet (`connect_database` was called)."""
+    return database.obj is not None
+
+
+def ensure_connected() -> None:
+    """Open this thread's connection (from the pool on PostgreSQL) unless it is open already."""
+    database.connect(reuse_if_open=True)
+
+
+def return_to_pool() -> None:
+    """At the end of a web request: PostgreSQL's connection goes back to the pool (a dead one is
+    dropped). SQLite's stays with its thread, since reopening re-reads the schema and pragmas."""
+    if is_postgres():
+        release_connection()
+
+
+def release_connection() -> None:
+    """Give this thread's connection back (to the pool on PostgreSQL) when its work is done."""
+    if not database.is_closed():
+        database.close()
+
+
+def is_postgres() -> bool:
+    return isinstance(database.obj, PostgresqlDatabase)
+
+
+@contextmanager
+def write_transaction():
+    """A transaction that takes the write lock at once.
+
+    On SQLite that is BEGIN IMMEDIATE (a deferred transaction could read, then fail to upgrade
+    its lock); on PostgreSQL the rows that matter are locked with `locked()`.
+    """
+    if isinstance(database.obj, SqliteDatabase):
+        with database.atomic("IMMEDIATE") as tx:
+            yield tx
+    else:
+        with database.atomic() as tx:
+            yield tx
+
+
+def locked(query, of=None):
+    """`SELECT ... FOR UPDATE` on PostgreSQL; SQLite's immediate transaction already excludes writers."""
+    return query.for_update(of=of) if is_postgres() else query
+
+
+def schema_version() -> int:
+    if not database.table_exists(SchemaVersion._meta.table_name):
+        return 0
+    row = SchemaVersion.select().order_by(SchemaVersion.version.desc()).first()
+    return row.version if row else 0
+
+
+def schema_version_at_boot() -> int:
+    """The schema version, on a connection opened and closed for just this question."""
+    with database.connection_context():
+        return schema_version()
+
+
+def check_schema() -> None:
+    """Refuse to run on a schema this release does not match, naming the fix."""
+    current, head = schema_version(), head_version()
+    if current < head:
+        raise SchemaOutdated(f"The database schema is at version {current} but this release needs "
+                             f"{head}. Run `crg db upgrade` first.")
+    if current > head:
+        raise SchemaOutdated(f"The database schema is at version {current}, newer than this "
+                             f"release knows ({head}). Install the newer release.")
+
+
+def upgrade() -> list[str]:
+    """Apply every pending migration, each in its own transaction; returns what was applied."""
+    from playhouse.migrate import SchemaMigrator
+
+    applied = []
+    with write_transaction():
+        if is_postgres():  # two release processes at once must not both migrate
+            database.execute_sql("SELECT pg_advisory_xact_lock(7301)")
+        if not database.table_exists(SchemaVersion._meta.table_name):
+            database.create_tables([SchemaVersion])
+    for migration in all_migrations():
+        with write_transaction():
+            if is_postgres():
+                database.execute_sql("SELECT pg_advisory_xact_lock(7301)")
+            if schema_version() >= migration.version:
+                continue
+            migration.module.upgrade(database.obj, SchemaMigrator.from_database(database.obj))
+            SchemaVersion.create(version=migration.version, name=migration.name,
+                                 applied_at=times.now())
+            applied.append(f"{migration.version:04d} {migration.name}")
+    return applied

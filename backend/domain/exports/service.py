@@ -1,0 +1,86 @@
+"""Which partnership-years an export covers, and who may take it: what every front calls.
+
+A partnership's own sheet is for its finance staff, chairs and admins; the OPCC's workbook
+across all partnerships only for the admins named in ADMIN_SLACK_IDS and the command line.
+"""
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from backend.domain import fiscal, times, years
+from backend.domain.actors import Actor, require
+from backend.domain.database import is_postgres
+from backend.domain.errors import NotAllowed, NotFound
+from backend.domain.exports import giving360
+from backend.domain.exports.data import gather
+from backend.domain.exports.workbook import write_workbook
+from backend.settings import Settings
+from models import FinancialYear, database
+
+
+@dataclass(frozen=True)
+class Selection:
+    year_ids: tuple[int, ...]
+    title: str  # "Northshire CSP 2024/25", "All partnerships 2024/25"
+    file_stem: str  # "crg-northshire-csp-2024-25"
+
+
+def select(actor: Actor, partnership=None, year_label: str | None = None, *,
+           all_partnerships: bool = False) -> Selection:
+    """One partnership's year (its current one by default), or every partnership's year."""
+    if all_partnerships:
+        if not actor.superadmin:
+            raise NotAllowed("Only an admin named in ADMIN_SLACK_IDS or the command line can "
+                             "export every partnership at once.")
+        start = fiscal.parse_year(year_label) if year_label else fiscal.year_of(times.today_local())
+        ids = tuple(y.id for y in FinancialYear.select(FinancialYear.id)
+                    .where(FinancialYear.start_year == start))
+        if not ids:
+            raise NotFound(f"No partnership has a {fiscal.label(start)} year yet.")
+        label = fiscal.label(start)
+        return Selection(ids, f"All partnerships {label}", f"crg-all-partnerships-{_slug(label)}")
+    if partnership is None:
+        raise NotFound("Say which partnership to export, or ask for all of them.")
+    year = years.find_year(partnership, year_label)
+    may_export(actor, year.partnership_id)
+    name = year.partnership.name
+    return Selection((year.id,), f"{name} {year.label}",
+                     f"crg-{_slug(name)}-{_slug(year.label)}")
+
+
+def may_export(actor: Actor, partnership_id: int) -> None:
+    """Who may take a partnership's spend sheet and 360Giving file, from Slack, the command line
+    or the finance page: its finance staff, chairs and admins."""
+    require(actor, partnership_id, "finance", "chair", doing="export the spend sheet")
+
+
+def write_spend_sheet(selection: Selection, out) -> None:
+    """The OPCC spend-sheet workbook of the selection, to a path or a binary file."""
+    with snapshot():
+        write_workbook(gather(selection.year_ids), out,
+                       title=f"Crime Reduction Grant spend sheet: {selection.title}")
+
+
+def giving360_package(selection: Selection, settings: Settings) -> dict:
+    """The selection's funded projects as a 360Giving data package (a JSON-ready dict)."""
+    with snapshot():
+        return giving360.package(gather(selection.year_ids), settings, title=selection.title)
+
+
+@contextmanager
+def snapshot():
+    """One read transaction that sees a single moment of the database throughout.
+
+    An export reads the ledger, the projects and then streams the spend lines in several
+    queries; a spend recorded or a project approved between two of them would make the sheet
+    disagree with itself. SQLite's read transaction is a snapshot already; PostgreSQL's default
+    (read committed) is not, so it is asked for repeatable read.
+    """
+    with database.atomic():
+        if is_postgres():
+            database.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "export"

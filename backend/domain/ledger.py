@@ -1,0 +1,119 @@
+"""Moving money: the ledger entries, the year lock they are written under, and the rollover.
+
+Every function here expects to run inside `year_transaction`, which locks the year's row for
+the whole transaction (SELECT ... FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite). All money
+of a year moves under that one lock, so two processes approving against the same pot are
+serialised and the second sees the first's commitment before it checks what is available.
+"""
+from contextlib import contextmanager
+from datetime import date
+
+from backend.domain import audit, times
+from backend.domain.actors import Actor
+from backend.domain.database import locked, write_transaction
+from backend.domain.errors import InsufficientFunds, InvalidInput, PotLocked
+from backend.domain.money import format_pence
+from backend.domain.pots import pot_states
+from backend.domain.prepared import Prepared, slot
+from backend.domain.workflow import FINAL_STATUSES
+from models import FinancialYear, LedgerEntry, Partnership, Pot, Proposal
+
+ALLOCATION = "allocation"
+ROLLOVER_OUT = "rollover_out"
+ROLLOVER_IN = "rollover_in"
+COMMITMENT = "commitment"
+RELEASE = "release"
+SPEND = "spend"
+SPEND_REVERSAL = "spend_reversal"
+
+
+_LOCKED_YEAR = Prepared(lambda: locked(
+    FinancialYear.select(FinancialYear, Partnership).join(Partnership)
+    .where(FinancialYear.id == slot("year")), of=FinancialYear))
+
+
+@contextmanager
+def year_transaction(year_id: int):
+    """One write transaction holding the year's lock; yields the freshly read year."""
+    with write_transaction():
+        found = _LOCKED_YEAR.objects(year=year_id)
+        if not found:
+            raise FinancialYear.DoesNotExist(f"There is no financial year {year_id}.")
+        yield found[0]
+
+
+def post(pot: Pot, kind: str, amount_pence: int, actor: Actor, *, proposal: Proposal | None = None,
+         occurred_on: date | None = None, memo: str = "", reference: str = "",
+         reverses: LedgerEntry | None = None) -> LedgerEntry:
+    if not isinstance(amount_pence, int) or amount_pence <= 0:
+        raise InvalidInput(f"A ledger entry must move a positive whole number of pence, not {amount_pence!r}.")
+    entry = LedgerEntry.create(pot=pot, kind=kind, amount_pence=amount_pence, proposal=proposal,
+                               occurred_on=occurred_on, memo=memo, reference=reference,
+                               reverses=reverses, actor=actor.audit_name, created_at=times.now())
+    audit.record(actor, f"ledger.{kind}", "pot", pot.id, partnership_id=_partnership_id(pot),
+                 after={"entry": entry.id, "amount": format_pence(amount_pence),
+                        "proposal": proposal.id if proposal else None, "memo": memo,
+                        "reference": reference})
+    return entry
+
+
+def _partnership_id(pot: Pot) -> int:
+    return FinancialYear.get_by_id(pot.year_id).partnership_id
+
+
+def pot_of(year: FinancialYear, kind: str) -> Pot:
+    return Pot.get((Pot.year == year) & (Pot.kind == kind))
+
+
+def commit(year: FinancialYear, kind: str, amount_pence: int, actor: Actor, proposal: Proposal,
+           memo: str = "", reference: str = "") -> LedgerEntry:
+    """Commit money to a project; refused, saying what is available, if the pot cannot cover it."""
+    state = pot_states(year)[kind]
+    if state.locked:
+        raise PotLocked(tactical_locked_message(year))
+    if amount_pence > state.available:
+        raise InsufficientFunds(
+            f"The {kind} pot has {format_pence(state.available)} available, so "
+            f"{format_pence(amount_pence)} cannot be committed.", field="amount")
+    return post(pot_of(year, kind), COMMITMENT, amount_pence, actor, proposal=proposal,
+                memo=memo, reference=reference)
+
+
+def release(year: FinancialYear, kind: str, amount_pence: int, actor: Actor, proposal: Proposal,
+            memo: str = "", reference: str = "") -> None:
+    """Give back committed money; after the rollover, upfront money goes on to the tactical pot."""
+    post(pot_of(year, kind), RELEASE, amount_pence, actor, proposal=proposal, memo=memo,
+         reference=reference)
+    if kind == "upfront" and year.rolled_over_at is not None:
+        _transfer_to_tactical(year, amount_pence, actor, f"released from {memo or 'a project'}")
+
+
+def _transfer_to_tactical(year: FinancialYear, amount_pence: int, actor: Actor, memo: str) -> None:
+    if amount_pence > 0:
+        post(pot_of(year, "upfront"), ROLLOVER_OUT, amount_pence, actor, memo=memo)
+        post(pot_of(year, "tactical"), ROLLOVER_IN, amount_pence, actor, memo=memo)
+
+
+def roll_over(year: FinancialYear, actor: Actor) -> int:
+    """Move the uncommitted upfront money into the tactical pot, once per year; returns the amount."""
+    if year.rolled_over_at is not None:
+        return 0
+    amount = pot_states(year)["upfront"].available
+    _transfer_to_tactical(year, amount, actor, "upfront round decided: uncommitted upfront money")
+    year.rolled_over_at = times.now()
+    year.save(only=[FinancialYear.rolled_over_at])
+    audit.record(actor, "year.rollover", "year", year.id, partnership_id=year.partnership_id,
+                 before={"tactical_open": False},
+                 after={"tactical_open": True, "rolled_over": format_pence(amount)})
+    return amount
+
+
+def tactical_locked_message(year: FinancialYear) -> str:
+    pending = (Proposal.select()
+               .where((Proposal.year == year) & (Proposal.pot == "upfront")
+                      & Proposal.status.not_in(FINAL_STATUSES)).count())
+    waiting = (f" {pending} upfront proposal{'s are' if pending != 1 else ' is'} still awaiting a "
+               f"decision." if pending else "")
+    return (f"The tactical pot for {year.label} opens once every upfront proposal has a final "
+            f"decision from the PCC.{waiting}")
+

@@ -1,0 +1,132 @@
+"""Single-use links that sign finance staff and admins in to the finance web page.
+
+The page has no passwords: a person proves who they are in Slack (`/crg login`) and gets a link
+by DM. Only a sha256 hash of the link's secret is stored, so a copy of the database (a backup, a
+log of queries) cannot be turned into a working link. A link works once, within ten minutes:
+redeeming is one conditional UPDATE, so two clicks at the same moment cannot both succeed. Roles
+are checked again when the link is used and on every page, so taking a role away takes the page
+away too. A link that no longer works is kept a while, only so that a click on it is told why
+(`FORGET_AFTER`), then forgotten by the clock (`prune`), so the table does not grow forever.
+"""
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from backend.domain import audit, partnerships, times
+from backend.domain.actors import Actor, require, role_of
+from backend.domain.database import locked, write_transaction
+from backend.domain.errors import Conflict, NotAllowed, NotFound
+from models.login_links import LoginLink
+
+LINK_LIFETIME = timedelta(minutes=10)
+SESSION_LIFETIME = timedelta(hours=8)  # a working day; then a new link from Slack
+# How long a used or expired link is remembered after it stopped working. Only so that a person
+# who clicks it again gets the plain reason ("already used", "expired") rather than "not a link
+# this tracker knows": the link stays in their Slack DMs, and they may find it after a weekend,
+# a bank holiday or a few days' leave, so a week rather than hours. Keeping it costs no safety
+# (only a hash is stored, and a used or expired row can never sign anyone in) and little room
+# (one row per /crg login). After that the clock deletes the row (`prune`).
+FORGET_AFTER = timedelta(days=7)
+FINANCE_ROLES = ("admin", "finance")
+ASK_AGAIN = "Type /crg login in Slack for a new link."
+
+
+class LinkUnusable(Conflict):
+    """The link (or the session it started) was real but can no longer be used."""
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user_id: str
+    partnership_id: int
+    signed_in_at: datetime
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def web_actor(user_id: str, admin_ids=()) -> Actor:
+    """The person behind a link or a web session (ADMIN_SLACK_IDS make them superadmins)."""
+    return Actor(id=user_id, name="finance web page", superadmin=user_id in admin_ids)
+
+
+def issue(actor: Actor, partnership_id: int) -> str:
+    """A new sign-in link's secret for finance staff or an admin of the partnership."""
+    token = secrets.token_urlsafe(32)
+    now = times.now()
+    with write_transaction():
+        require(actor, partnership_id, "finance", doing="sign in to the finance page")
+        link = LoginLink.create(token_hash=_hash(token), slack_user_id=actor.id,
+                                partnership=partnership_id, created_at=now,
+                                expires_at=now + LINK_LIFETIME)
+        audit.record(actor, "login_link.issue", "login_link", link.id,
+                     partnership_id=partnership_id, after={"expires_at": link.expires_at})
+    return token
+
+
+def redeem(token: str, admin_ids=()) -> SignIn:
+    """Use a link: once, before it expires, by someone who still holds the role."""
+    digest = _hash(token or "")
+    now = times.now()
+    with write_transaction():
+        claimed = (LoginLink.update(used_at=now)
+                   .where((LoginLink.token_hash == digest) & LoginLink.used_at.is_null()
+                          & (LoginLink.expires_at > now))
+                   .execute())
+        link = LoginLink.get_or_none(LoginLink.token_hash == digest)
+        if link is None:
+            raise NotFound("This sign-in link is not one this tracker gave out, or it stopped "
+                           f"working more than {FORGET_AFTER.days} days ago. {ASK_AGAIN}")
+        if not claimed:
+            if link.used_at is not None:
+                raise LinkUnusable("This sign-in link has already been used, and each link works "
+                                   f"only once. {ASK_AGAIN}")
+            raise LinkUnusable("This sign-in link has expired: links work for "
+                               f"{int(LINK_LIFETIME.total_seconds() // 60)} minutes. {ASK_AGAIN}")
+        actor = web_actor(link.slack_user_id, admin_ids)
+        require(actor, link.partnership_id, "finance", doing="use the finance page")
+        audit.record(actor, "login_link.redeem", "login_link", link.id,
+                     partnership_id=link.partnership_id, after={"used_at": now})
+    return SignIn(link.slack_user_id, link.partnership_id, now)
+
+
+def signed_in(user_id: str, signed_in_at: datetime, admin_ids=()) -> Actor:
+    """The person of a web session, while the session is young enough."""
+    if times.now() - signed_in_at > SESSION_LIFETIME:
+        hours = int(SESSION_LIFETIME.total_seconds() // 3600)
+        raise LinkUnusable(f"Your finance page session has ended (it lasts {hours} hours). "
+                           f"{ASK_AGAIN}")
+    return web_actor(user_id, admin_ids)
+
+
+def finance_partnerships(actor: Actor) -> list[partnerships.PartnershipInfo]:
+    """The partnerships whose spend sheets this person may take from the finance page."""
+    mine = [p for p in partnerships.list_partnerships()
+            if role_of(actor, p.id) in FINANCE_ROLES]
+    if not mine:
+        raise NotAllowed("The finance page is for finance staff and admins, and you hold neither "
+                         "role in any partnership.")
+    return mine
+
+
+def prune(actor: Actor, now: datetime) -> int:
+    """Forget the links used, or expired, more than FORGET_AFTER before `now`; how many went.
+
+    One transaction, on the clock rather than in a web request, so that signing in stays one
+    short write. Each row's removal is audited (its issue and redeem records name it). The rows
+    are locked first on PostgreSQL, so two clocks pruning at once remove and audit each once.
+    """
+    cutoff = now - FORGET_AFTER
+    stale = (LoginLink.used_at < cutoff) | (LoginLink.expires_at < cutoff)
+    with write_transaction():
+        gone = list(locked(LoginLink.select().where(stale).order_by(LoginLink.id)))
+        if not gone:
+            return 0
+        LoginLink.delete().where(LoginLink.id.in_([link.id for link in gone])).execute()
+        for link in gone:
+            audit.record(actor, "login_link.prune", "login_link", link.id,
+                         partnership_id=link.partnership_id,
+                         before={"expires_at": link.expires_at, "used_at": link.used_at})
+    return len(gone)
