@@ -37,7 +37,7 @@ from models import FinancialYear, LedgerEntry, Proposal
 from tests.builders import ADMIN, open_year, submit, to_opcc
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMAS = ROOT.parent / "shared" / "schemas"
+SCHEMAS = ROOT / "tests" / "schemas"
 GBP = '"£"#,##0.00;[Red]-"£"#,##0.00'
 INJECTIONS = ['=HYPERLINK("http://evil.example","Click")', "+1", "-2", "@SUM(A1:A9)", "=1+1"]
 

@@ -1,7 +1,7 @@
 """Checks manifest.json against Slack's published app-manifest JSON Schema, offline.
 
-The schema files live outside the project, in ../shared/schemas/ relative to the project
-root. The top-level schema points at its two versioned halves by URL; those URLs are
+The schema files are the project's own copies, in tests/schemas/ (see its README.md for their
+source, version and licence). The top-level schema points at its two versioned halves by URL; those URLs are
 mapped onto the local copies with a `referencing` registry whose retriever refuses
 everything else, so the test never touches the network.
 
@@ -24,7 +24,7 @@ from referencing.jsonschema import DRAFT7
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MANIFEST_PATH = PROJECT_ROOT / "manifest.json"
-SCHEMA_DIR = PROJECT_ROOT.parent / "shared" / "schemas"
+SCHEMA_DIR = PROJECT_ROOT / "tests" / "schemas"
 TOP_SCHEMA_NAME = "slack-app-manifest.schema.json"
 # The URLs end in "manifest.schema.X.json"; the local copies carry this prefix.
 LOCAL_PREFIX = "slack-app-"
@@ -77,13 +77,13 @@ def _load_json(path: Path) -> Any:
 
 @pytest.fixture(scope="session")
 def top_schema() -> dict:
-    """The all-versions manifest schema; fails loudly (not skip) if the shared copy is gone."""
+    """The all-versions manifest schema; fails loudly (not skip) if the copy is gone."""
     path = SCHEMA_DIR / TOP_SCHEMA_NAME
     if not path.is_file():
         pytest.fail(
             f"Slack manifest schema not found at {path}. The tests read the published "
-            f"schemas offline from ../shared/schemas/ next to the project root "
-            f"({PROJECT_ROOT}); restore that directory (see its README.md).",
+            f"schemas offline from tests/schemas/ in the project ({PROJECT_ROOT}); "
+            f"restore that directory from git (see its README.md).",
             pytrace=False,
         )
     return _load_json(path)

@@ -7,7 +7,7 @@ upload step of ``files_upload_v2``, bolt's ``respond()``) is exercised the way i
 is against Slack.
 
 Every call is checked against Slack's published OpenAPI description of the Web
-API (``shared/schemas/slack-web-api.openapi2.json``), so a test fails on a typo'd
+API (``tests/schemas/slack-web-api.openapi2.json``), so a test fails on a typo'd
 method or a forgotten required argument that a hand-written mock would accept.
 Problems are collected in :attr:`FakeSlackAPI.violations` and answered with the
 error Slack itself would send.
@@ -57,7 +57,7 @@ from tests.slack.ids import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SPEC_PATH = PROJECT_ROOT.parent / "shared" / "schemas" / "slack-web-api.openapi2.json"
+SPEC_PATH = PROJECT_ROOT / "tests" / "schemas" / "slack-web-api.openapi2.json"
 
 # The spec is from 2021; methods added since are described here by hand
 # (name -> required arguments, token aside).
