@@ -36,7 +36,7 @@ from backend.settings import Settings  # noqa: E402
 from jobs.clock import clock_client  # noqa: E402
 from jobs.sweep import sweep  # noqa: E402
 from models import Channel, FinancialYear, Partnership, database  # noqa: E402
-from models.deadlines import Deadline, Reminder, ReminderMessage, ReminderSettings  # noqa: E402
+from models import Deadline, OutboxMessage, Reminder, ReminderSettings  # noqa: E402
 
 ADMIN_URL = os.environ.get("CRG_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PARTNERSHIPS = 50
@@ -100,7 +100,7 @@ def _row(pid, year_id, title, due_at, person):
 
 def reset() -> None:
     Reminder.delete().execute()
-    ReminderMessage.delete().execute()
+    OutboxMessage.delete().execute()
     database.execute_sql("ANALYZE reminder")
 
 

@@ -10,8 +10,9 @@ import logging
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from backend.domain.outbox import notes
 from backend.settings import Settings
-from backend.slack.client import make_client
+from backend.slack.client import interactive_client
 from bot import errors
 from bot.listeners import (
     actions,
@@ -31,12 +32,32 @@ log = logging.getLogger("crg.bot")
 def create_bolt_app(settings: Settings, client: WebClient | None = None) -> App:
     app = App(
         signing_secret=settings.slack_signing_secret,
-        client=client or make_client(settings),
+        client=client or interactive_client(settings),
         process_before_response=True,
         token_verification_enabled=False,  # no auth.test call at start-up: boots offline
         logger=log,
     )
+    @app.middleware
+    def where_the_person_is(body, next):
+        """Every request comes from a person in Slack: what the domain tells them about their own
+        action goes where they acted (ephemerally in the channel, else by DM)."""
+        token = notes.from_slack(slack_origin(body))
+        try:
+            return next()
+        finally:
+            notes.back_from_slack(token)
+
     for listeners in (commands, views, actions, decisions, meetings, deadlines, finance, home,
                       clock_alerts, errors):
         listeners.register(app, settings)
     return app
+
+
+def slack_origin(body: dict) -> str | None:
+    """The channel a command was typed in or a button pressed in; None for a modal or an event."""
+    if "command" in body:
+        return body.get("channel_id")
+    if body.get("type") == "block_actions":
+        return ((body.get("container") or {}).get("channel_id")
+                or (body.get("channel") or {}).get("id"))
+    return None

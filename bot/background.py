@@ -1,74 +1,66 @@
-"""Work that happens after Slack has had its answer: channel posts, DMs, post updates.
+"""What this process's Slack requests owe people, sent once the person has had their answer.
 
-A small pool of threads in the same process, rather than bolt's lazy listeners, which deep-copy
-the whole request for each one: the work here needs only an id and the Web API client. A task's
-failure is logged with a reference (never swallowed), and each task gives its database
-connection back when it ends.
-
-Work asked for while serving an HTTP request starts once the response has been sent, so it
-never competes with the answer Slack is waiting for (over Socket Mode, where there is no HTTP
-response, it starts at once).
+Every message is already in the outbox, written with the change it reports (see
+`backend.domain.outbox.notes`); this process's sender (`backend.slack.sender`) sends it. Messages
+written while an HTTP request is being answered are handed to the sender only when the server
+closes the response, having sent it, so they never compete with the answer Slack is waiting for
+(over Socket Mode, where there is no HTTP response, they go at once). If the process dies first,
+nothing is lost: the clock's sweep, or the next process to start, sends them.
 """
-import logging
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor, wait
-
 from flask import g, has_request_context
 
-from backend.domain.database import release_connection
-from backend.logs import current_request_id, log_event, request_context
+from backend.domain.outbox.notes import Note, tell
+from backend.slack import sender as senders
+from backend.slack.client import sender_client
 
-log = logging.getLogger("crg.bot.background")
-_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="crg-after")
-_pending: set[Future] = set()
-_lock = threading.Lock()
+_current: dict = {}  # this process's sender
 
 
-def _run(request_id, fn, args, kwargs):
-    # The work keeps the id of the request that asked for it, so its log lines (and a failure's
-    # reference) are found with the rest of that request's.
-    with request_context(request_id):
-        try:
-            return fn(*args, **kwargs)
-        except Exception:
-            log_event(log, "background_task_failed", logging.ERROR, task=fn.__name__,
-                      exc_info=True)
-            raise
-        finally:
-            release_connection()
+def start(settings, role: str = "web") -> senders.Sender:
+    """Start this process's sender (one per process: a new one replaces the old)."""
+    stop()
+    sender = senders.Sender(sender_client(settings), settings, role).start()
+    senders.register(sender, _committed)
+    _current["sender"] = sender
+    return sender
 
 
-def later(fn, *args, **kwargs) -> None:
-    task = (current_request_id(), fn, args, kwargs)
+def stop() -> None:
+    sender = _current.pop("sender", None)
+    if sender is not None:
+        senders.unregister()
+        sender.stop()
+
+
+def _committed(batch) -> None:
+    sender = _current.get("sender")
+    if sender is None:
+        return
     if has_request_context():
-        g.setdefault("crg_after_response", []).append(task)
+        g.setdefault("crg_after_response", []).append(batch)
     else:
-        _start(*task)
+        sender.submit(batch)
 
 
 def after_response(response):
-    """Start the request's `later` work when the server closes `response`, having sent it."""
-    tasks = g.pop("crg_after_response", None)
-    if tasks:
-        response.call_on_close(lambda: [_start(*task) for task in tasks])
+    """Hand the request's messages to the sender when the server closes `response`."""
+    batches = g.pop("crg_after_response", None)
+    sender = _current.get("sender")
+    if batches and sender is not None:
+        response.call_on_close(lambda: [sender.submit(batch) for batch in batches])
     return response
 
 
-def _start(request_id, fn, args, kwargs) -> None:
-    future = _pool.submit(_run, request_id, fn, args, kwargs)
-    with _lock:
-        _pending.add(future)
-    future.add_done_callback(_forget)
-
-
-def _forget(future: Future) -> None:
-    with _lock:
-        _pending.discard(future)
-
-
 def drain(timeout: float = 10.0) -> bool:
-    """Wait for the work in hand to finish (benchmarks and tests); True if it all did."""
-    with _lock:
-        pending = set(_pending)
-    done, not_done = wait(pending, timeout=timeout)
-    return not not_done
+    """Wait for the messages in hand to be sent (benchmarks and tests); True if they were."""
+    sender = _current.get("sender")
+    return sender.drain(timeout) if sender is not None else True
+
+
+def tell_person(user_id: str, channel: str | None, text: str,
+                partnership_id: int | None = None) -> None:
+    """A message only this person sees, about something that changed nothing (a refusal after a
+    button): ephemeral where they acted, else by DM; through the outbox like every other."""
+    where = channel if channel and channel[:1] in ("C", "G", "D") else None
+    tell(Note(user_id, "refusal", "said", {"text": text, "channel": where},
+              kind="ephemeral" if where else "post", partnership_id=partnership_id))

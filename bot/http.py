@@ -20,11 +20,14 @@ def register_slack(flask_app: Flask, settings: Settings, client=None) -> None:
 
     from slack_bolt.adapter.flask import SlackRequestHandler
 
+    from bot import background
     from bot.app import create_bolt_app
     from bot.background import after_response
 
     handler = SlackRequestHandler(create_bolt_app(settings, client))
     flask_app.extensions["crg_bolt"] = handler.app
+    # This process sends what its requests write to the outbox, once each answer has gone.
+    flask_app.extensions["crg_sender"] = background.start(settings)
 
     @flask_app.post(SLACK_PATH)
     def slack_events():

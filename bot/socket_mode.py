@@ -20,6 +20,9 @@ def socket_handler(settings):
         raise InvalidInput("SLACK_APP_TOKEN must be an app-level token starting xapp-.")
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    from bot import background
     from bot.app import create_bolt_app
 
-    return SocketModeHandler(create_bolt_app(settings), settings.slack_app_token)
+    handler = SocketModeHandler(create_bolt_app(settings), settings.slack_app_token)
+    background.start(settings, role="socket")  # sends what its requests write to the outbox
+    return handler

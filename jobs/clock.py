@@ -34,7 +34,7 @@ from backend.domain.outbox.owners import Owner
 from backend.domain.outbox.states import SWEEP_MINUTES
 from backend.logs import log_event, request_context
 from backend.settings import Settings
-from backend.slack.client import make_client
+from backend.slack.client import sender_client
 from backend.slack.delivery import SweepResult
 from jobs.housekeeping import prune_login_links
 from jobs.rounds import close_decided_rounds
@@ -72,7 +72,7 @@ def sweep_job() -> SweepResult | None:
             ensure_connected()
             now = current_time()
             _beside_the_sweep("closing upfront rounds",
-                              lambda: close_decided_rounds(_process["client"], now))
+                              lambda: close_decided_rounds(now))
             result = sweep(_process["client"], _process["settings"], now, _process["owner"])
             log_event(log, "sweep", at=now.isoformat(), delivered=result.delivered,
                       retry=result.retried, problems=result.failed)
@@ -100,7 +100,7 @@ def clock_client(settings: Settings) -> WebClient:
     (a 5xx, a connection broken after the request left). Such a send is left `unconfirmed`,
     and the next sweep reads the conversation back before sending again (`jobs.sweep`); a
     blind retry here could put the reminder in the channel twice."""
-    return make_client(settings, retry_unanswered_posts=False)
+    return sender_client(settings)
 
 
 def start(settings: Settings) -> Owner:

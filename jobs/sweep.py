@@ -80,8 +80,8 @@ def sweep(client, settings: Settings, now: datetime, owner: Owner) -> SweepResul
     """Recover what earlier sweeps left, then send everything due at `now`."""
     result = SweepResult()
     owner.ensure()
-    recover(client, now, owner, result)
+    recover(client, now, owner, result, settings)
     claimed = claim_all(due_messages(now), now, owner)
-    deliver_all(client, claimed, owner, now, result)
+    deliver_all(client, claimed, owner, now, result, settings)
     alert_admins(client, settings, result, now, owner)
     return result

@@ -2,18 +2,19 @@
 that build them (`models.migrations`). No rules here: those are `backend.domain`'s."""
 from models.audit import AuditRecord, SchemaVersion
 from models.base import BaseModel, database
-from models.deadlines import Deadline, DeadlineTemplate, Reminder, ReminderMessage, ReminderSettings
+from models.deadlines import Deadline, DeadlineTemplate, Reminder, ReminderSettings
 from models.grant import Channel, FinancialYear, Partnership, Pot, Priority
 from models.ledger import LedgerEntry
 from models.login_links import LoginLink
 from models.meetings import AgendaItem, Meeting
+from models.outbox import OutboxMessage, OutboxSender
 from models.people import Member
 from models.progress import PartnershipOption, ProgressReport
 from models.proposals import Proposal
 
 __all__ = [
     "AgendaItem", "AuditRecord", "BaseModel", "Channel", "Deadline", "DeadlineTemplate",
-    "FinancialYear", "LedgerEntry", "LoginLink", "Meeting", "Member", "Partnership",
-    "PartnershipOption", "Pot", "Priority", "ProgressReport", "Proposal", "Reminder",
-    "ReminderMessage", "ReminderSettings", "SchemaVersion", "database",
+    "FinancialYear", "LedgerEntry", "LoginLink", "Meeting", "Member", "OutboxMessage",
+    "OutboxSender", "Partnership", "PartnershipOption", "Pot", "Priority", "ProgressReport",
+    "Proposal", "Reminder", "ReminderSettings", "SchemaVersion", "database",
 ]

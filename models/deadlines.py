@@ -1,8 +1,8 @@
 """Deadlines, each partnership's reminder settings and template, and the reminders sent.
 
 Two tables make "exactly once" hold: `reminder` has one row per (deadline, occasion, recipient)
-under a unique `key`, written when a clock claims it; `reminder_message` is the outbox row of the
-Slack message that carries one or more of those reminders, and says how far sending it got
+under a unique `key`, written when a clock claims it; the outbox row (`models.outbox`) of the
+Slack message that carries one or more of those reminders says how far sending it got
 (claimed, sending, delivered, ...). See jobs/sweep.py for how they are used.
 """
 from peewee import (
@@ -16,6 +16,7 @@ from peewee import (
 
 from models.base import BaseModel
 from models.grant import FinancialYear, Partnership
+from models.outbox import OutboxMessage
 
 
 class ReminderSettings(BaseModel):
@@ -70,27 +71,6 @@ class Deadline(BaseModel):
         indexes = ((("status", "due_at"), False),)
 
 
-class ReminderMessage(BaseModel):
-    """One Slack message of the clock (reminders, a digest, or an alert to admins): the outbox."""
-
-    partnership = ForeignKeyField(Partnership, backref="reminder_messages")
-    recipient = CharField()  # a channel id, or a user id for a DM
-    purpose = CharField()  # reminder, digest or alert
-    text = TextField()
-    blocks = TextField(default="[]")  # JSON
-    # claimed -> sending -> delivered; or retry (Slack said try later), failed (Slack refused for
-    # good), unconfirmed (the sender died or timed out while Slack was answering: the next sweep
-    # reads the conversation back), in_doubt (and that history could not be read: admins decide).
-    state = CharField(index=True)
-    owner = IntegerField(null=True)  # the token of the clock process holding it
-    claimed_at = DateTimeField()
-    attempts = IntegerField(default=0)
-    error = TextField(default="")
-    ts = CharField(default="")  # Slack's id of the delivered message
-    created_at = DateTimeField()
-    delivered_at = DateTimeField(null=True)
-
-
 class Reminder(BaseModel):
     """One reminder: (deadline, occasion, recipient) under a unique key, recorded once."""
 
@@ -101,5 +81,5 @@ class Reminder(BaseModel):
     recipient = CharField()
     slot_at = DateTimeField()  # when it was meant to go out (UTC)
     late = BooleanField(default=False)
-    message = ForeignKeyField(ReminderMessage, backref="reminders")
+    message = ForeignKeyField(OutboxMessage, backref="reminders")
     created_at = DateTimeField()

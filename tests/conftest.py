@@ -146,9 +146,12 @@ def slack(db_url, fake_slack):
     harness = SlackHarness(app, SlackClient(app.test_client(), SIGNING_SECRET, fake=fake_slack),
                            fake_slack, settings)
     yield harness
-    from bot.background import drain
+    from bot import background
 
-    assert drain(timeout=15), "background Slack work was still running at the end of the test"
+    try:
+        assert background.drain(timeout=15), "Slack messages were still being sent at the end"
+    finally:
+        background.stop()
     harness.no_violations()
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from backend.domain import deadlines, partnerships, reminders, times, years
 from models import database
-from models.deadlines import Reminder, ReminderMessage
+from models import OutboxMessage, Reminder
 from tests.builders import ADMIN
 from tests.conftest import _fresh_postgres
 from tests.slack.fake_api import FakeSlackAPI
@@ -97,8 +97,8 @@ def test_two_clocks_at_once_send_every_reminder_exactly_once(pg, frozen_now):
         delivered = [int(out.split("Swept: ")[1].split()[0]) for _, out, _ in results]
         assert sum(delivered) == len(recipients)  # between them, each message once
     assert {r.key for r in Reminder.select()} == keys
-    assert {m.state for m in ReminderMessage.select()} == {"delivered"}
-    assert ReminderMessage.select().count() == len(recipients)
+    assert {m.state for m in OutboxMessage.select()} == {"delivered"}
+    assert OutboxMessage.select().count() == len(recipients)
 
 
 def test_a_clock_killed_mid_sweep_and_restarted_sends_each_reminder_once(pg, frozen_now):
@@ -114,8 +114,8 @@ def test_a_clock_killed_mid_sweep_and_restarted_sends_each_reminder_once(pg, fro
         assert doomed.returncode == -signal.SIGKILL
         assert len(fake.calls_to("chat.postMessage")) < len(recipients), "killed too late"
         # Slack took these but the dead clock never heard so: the window being closed.
-        taken_unrecorded = {m.recipient for m in ReminderMessage.select().where(
-            ReminderMessage.state == "sending")}
+        taken_unrecorded = {m.recipient for m in OutboxMessage.select().where(
+            OutboxMessage.state == "sending")}
         assert taken_unrecorded, "the kill did not land while Slack was answering"
 
         code, out, err = _finish(_clock(pg, fake, "--once"))
@@ -129,7 +129,7 @@ def test_a_clock_killed_mid_sweep_and_restarted_sends_each_reminder_once(pg, fro
         assert [c for c in fake.calls_to("chat.postMessage")
                 if c.args["channel"] == "U_ADMIN"] == []  # nothing for the admins to do
         assert fake.violations == []
-    messages = list(ReminderMessage.select())
+    messages = list(OutboxMessage.select())
     assert {m.state for m in messages} == {"delivered"}
     assert all(m.ts for m in messages)
     assert {r.key for r in Reminder.select()} == keys

@@ -366,8 +366,8 @@ def _attempt(server, method, path):
 
 
 # -- (d) Slack answers 429 or 5xx -------------------------------------------------------------
-# make_client's defaults are the web app's (and the CLI's) policy: every failure is retried, a
-# post too. The clock's client differs only for posts Slack may have made (tests at the end).
+# make_client's defaults retry every failure, a post too. The outbox's senders (the clock's
+# client) differ only for posts Slack may have made (tests at the end).
 
 @pytest.fixture
 def slack_settings(fake_slack):
@@ -422,17 +422,22 @@ def test_slack_errors_that_last_are_raised_after_the_retries(slack_client, fake_
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
 
 
-def test_the_web_apps_client_retries_a_post_slack_may_have_made(slack_settings, fake_slack):
-    """A lost proposal post or decision DM is worse than a rare repeat: the web app retries."""
+def test_what_the_front_calls_while_a_person_waits_is_tried_once_and_briefly(slack_settings,
+                                                                            fake_slack):
+    """views.open, users.info...: Slack waits three seconds for the answer, and a trigger_id is
+    dead after three seconds anyway, so one try with a short timeout, never a blind retry. (The
+    web app's posts and DMs go through the outbox's sender, whose client is the clock's.)"""
+    from slack_sdk.errors import SlackApiError
+
     from bot.app import create_bolt_app
 
     client = create_bolt_app(slack_settings).client
-    fake_slack.server_error("chat.postMessage", 503)
-    assert client.chat_postMessage(channel="C0WG", text="hello")["ok"]
-    fake_slack.reset_connection("chat.postMessage")
-    assert client.chat_postMessage(channel="C0WG", text="again")["ok"]
-    assert [c.answered for c in fake_slack.calls_to("chat.postMessage")] == ["503", "ok", "reset",
-                                                                               "ok"]
+    assert client.timeout <= 2.5 and client.retry_handlers == []
+    fake_slack.server_error("views.open", 503)
+    with pytest.raises(SlackApiError):
+        client.views_open(trigger_id="123.456", view={"type": "modal", "title": {
+            "type": "plain_text", "text": "Form"}, "blocks": []})
+    assert [c.answered for c in fake_slack.calls_to("views.open")] == ["503"]
 
 
 @pytest.mark.parametrize("fault", ["reset", 500, 502, 503, 504])

@@ -25,7 +25,7 @@ from backend.domain.pots import year_figures
 from bot.views.decision_form import FORM_CALLBACK
 from bot.views.proposal_form import SUBMIT_CALLBACK
 from models import AuditRecord, FinancialYear, LedgerEntry, Proposal, database
-from models.deadlines import Reminder, ReminderMessage
+from models import OutboxMessage, Reminder
 from tests.conftest import ADMIN_URL, REQUIRE_POSTGRES, _admin_connection
 from tests.processes import FakeSlackProcess, Gunicorn, crg, start_crg, stop, throwaway_database
 from tests.slack.ids import new_id, new_ts
@@ -373,4 +373,7 @@ def check_slack(stack: Stack, ids: list[int], due: list):
         assert {t for t in titles if t in got[0]} == \
             {d.deadline.title for d in due if d.recipient == recipient}
     assert {r.key for r in Reminder.select()} == {d.key for d in due}
-    assert [m.state for m in ReminderMessage.select()] == ["delivered"] * len(recipients)
+    reminders = OutboxMessage.select().where(OutboxMessage.purpose.in_(("reminder", "digest")))
+    assert [m.state for m in reminders] == ["delivered"] * len(recipients)
+    # and everything the web processes owed people went too, each once
+    assert {m.state for m in OutboxMessage.select()} == {"delivered"}

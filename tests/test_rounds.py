@@ -4,11 +4,13 @@ from datetime import datetime
 from backend.domain import decisions, rounds
 from backend.domain.actors import CLOCK
 from backend.domain.ledger import year_transaction
+from backend.domain.outbox.owners import Owner
 from backend.domain.pots import year_figures
 from backend.settings import Settings
 from jobs.clock import clock_client
 from jobs.rounds import close_decided_rounds
-from models import FinancialYear
+from jobs.sweep import sweep
+from models import FinancialYear, OutboxMessage
 from tests.builders import ADMIN, open_year, submit
 
 CUTOFF = datetime(2024, 5, 20, 16, 0)
@@ -47,8 +49,15 @@ def test_the_clock_tells_the_working_group(db, frozen_now, fake_slack):
     fake_slack.reset()
     year = open_year(900_000, name="Told CSP", channels=["C0TOLD"])
     with_cutoff(year)
-    client = clock_client(Settings(slack_bot_token="xoxb-test", slack_api_url=fake_slack.base_url))
-    assert close_decided_rounds(client, datetime(2024, 5, 21, 9, 0)) == 1
-    posted = fake_slack.last("chat.postMessage")
-    assert posted.args["channel"] == "C0TOLD" and "£6,000" in posted.args["text"]
+    settings = Settings(slack_bot_token="xoxb-test", slack_api_url=fake_slack.base_url)
+    OutboxMessage.update(state="delivered").where(OutboxMessage.state == "queued").execute()
+    assert close_decided_rounds(datetime(2024, 5, 21, 9, 0)) == 1
+    assert fake_slack.calls_to("chat.postMessage") == []  # written to the outbox, not yet sent
+    owner = Owner().start()
+    try:  # the clock's sweep, which follows, sends it
+        sweep(clock_client(settings), settings, datetime(2024, 5, 21, 9, 0), owner)
+    finally:
+        owner.close()
+    [posted] = [c for c in fake_slack.calls_to("chat.postMessage") if "£6,000" in c.args["text"]]
+    assert posted.args["channel"] == "C0TOLD" and "tactical pot" in posted.args["text"]
     assert fake_slack.violations == []

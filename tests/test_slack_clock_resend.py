@@ -22,7 +22,7 @@ from bot.context import actor_for
 from jobs.clock import clock_client
 from jobs.sweep import sweep
 from models import AuditRecord, Member, database
-from models.deadlines import ReminderMessage
+from models import OutboxMessage
 from tests.slack.ids import dm_channel_id
 from tests.test_reminders import WG, _claim_for_dead_clock, add, at, quiet_year, texts
 
@@ -68,17 +68,17 @@ def failed_reminder(clockwork, title="Spend by the end of March"):
     add(year, title, datetime(2024, 6, 19, 17, 0))
     clockwork.harness.fake.fail("chat.postMessage", "not_in_channel")
     sent = clockwork.at(at(2024, 6, 12))
-    message = ReminderMessage.get((ReminderMessage.purpose == "reminder")
-                                  & (ReminderMessage.partnership == year.partnership_id))
+    message = OutboxMessage.get((OutboxMessage.purpose == "reminder")
+                                  & (OutboxMessage.partnership == year.partnership_id))
     assert message.state == "failed"
     assert sorted(c.args["channel"] for c in sent if c.answered == "ok") == sorted([ADMIN, TEAM])
     return year, message
 
 
-def alert_to(user) -> ReminderMessage:
-    return (ReminderMessage.select().where((ReminderMessage.purpose == "alert")
-                                           & (ReminderMessage.recipient == user))
-            .order_by(ReminderMessage.id.desc()).get())
+def alert_to(user) -> OutboxMessage:
+    return (OutboxMessage.select().where((OutboxMessage.purpose == "alert")
+                                           & (OutboxMessage.recipient == user))
+            .order_by(OutboxMessage.id.desc()).get())
 
 
 def buttons(blocks) -> dict[int, dict]:
@@ -166,8 +166,8 @@ def test_each_problem_has_its_button_and_a_warning_fit_for_its_state(slack, cloc
     slack.fake.fail("conversations.history", "missing_scope")
     slack.fake.fail("chat.postMessage", "not_in_channel")
     sent = clockwork.at(at(2024, 6, 12))
-    failed = ReminderMessage.get((ReminderMessage.purpose == "reminder") & (ReminderMessage.recipient == WG))
-    assert (failed.state, ReminderMessage.get_by_id(doubt.id).state) == ("failed", "in_doubt")
+    failed = OutboxMessage.get((OutboxMessage.purpose == "reminder") & (OutboxMessage.recipient == WG))
+    assert (failed.state, OutboxMessage.get_by_id(doubt.id).state) == ("failed", "in_doubt")
 
     alerts = [c for c in sent if c.args["channel"] in (ADMIN, TEAM)]
     assert len(alerts) == 2 and all(c.answered == "ok" for c in alerts)
@@ -204,8 +204,8 @@ def test_each_problem_has_its_button_and_a_warning_fit_for_its_state(slack, cloc
         assert buttons(update.arg("blocks")) == {} and block_kit_problems(update.arg("blocks")) == []
         assert f"Message {failed.id} is already queued" in texts(update)
         assert f"{mention(ADMIN)} asked for it to be sent again" in texts(update)
-    assert {m.state for m in ReminderMessage.select().where(
-        ReminderMessage.id.in_([failed.id, doubt.id]))} == {"retry"}
+    assert {m.state for m in OutboxMessage.select().where(
+        OutboxMessage.id.in_([failed.id, doubt.id]))} == {"retry"}
 
 
 def test_a_long_list_of_problems_fits_slacks_limits_and_leaves_none_out():
@@ -238,10 +238,10 @@ def test_an_admins_click_queues_it_and_the_next_sweep_sends_it_once(slack, clock
     value = buttons(posted[-1].arg("blocks"))[message.id]["value"]  # what Slack shows TEAM
     click(slack, TEAM, value, alert=alert_to(TEAM))
 
-    queued = ReminderMessage.get_by_id(message.id)
+    queued = OutboxMessage.get_by_id(message.id)
     assert (queued.state, queued.attempts) == ("retry", 0)  # as `crg clock --resend` leaves it
     record = AuditRecord.get(AuditRecord.action == "clock.resend")
-    assert record.actor.startswith(TEAM) and record.entity == "reminder_message"
+    assert record.actor.startswith(TEAM) and record.entity == "outbox_message"
     assert (record.entity_id, record.partnership_id) == (message.id, year.partnership_id)
     assert '"state": "failed"' in record.before and '"state": "retry"' in record.after
 
@@ -260,7 +260,7 @@ def test_an_admins_click_queues_it_and_the_next_sweep_sends_it_once(slack, clock
     sent = clockwork.at(at(2024, 6, 12, 9, 5))
     assert [(c.args["channel"], c.answered) for c in sent] == [(WG, "ok")]
     assert "Spend by the end of March" in texts(sent[0])
-    assert ReminderMessage.get_by_id(message.id).state == "delivered"
+    assert OutboxMessage.get_by_id(message.id).state == "delivered"
     assert clockwork.at(at(2024, 6, 12, 9, 10)) == []  # and never again
 
 
@@ -274,9 +274,9 @@ def test_someone_without_the_admin_role_is_refused_and_it_is_audited(slack, cloc
             f"are {role} in this partnership."]
         denied = AuditRecord.get((AuditRecord.action == DENIED)
                                  & AuditRecord.actor.startswith(user))
-        assert (denied.entity, denied.entity_id) == ("reminder_message", message.id)
+        assert (denied.entity, denied.entity_id) == ("outbox_message", message.id)
         assert denied.partnership_id == year.partnership_id and "resend" in denied.after
-    unchanged = ReminderMessage.get_by_id(message.id)
+    unchanged = OutboxMessage.get_by_id(message.id)
     assert (unchanged.state, unchanged.attempts) == ("failed", message.attempts)
     assert slack.fake.calls_to("chat.update") == []
     assert not AuditRecord.select().where(AuditRecord.action == "clock.resend").exists()
@@ -295,7 +295,7 @@ def test_a_second_click_is_told_it_is_already_queued(slack, clockwork):
                                      f"{SWEEP_MINUTES} minutes."]
     assert len(slack.fake.calls_to("chat.update")) == updates
     assert AuditRecord.select().where(AuditRecord.action == "clock.resend").count() == 1
-    assert ReminderMessage.get_by_id(message.id).state == "retry"
+    assert OutboxMessage.get_by_id(message.id).state == "retry"
     assert len([c for c in clockwork.at(at(2024, 6, 12, 9, 5)) if c.args["channel"] == WG]) == 1
 
 
@@ -330,13 +330,13 @@ def test_a_message_delivered_meanwhile_is_not_sent_again(slack, clockwork, crg):
     assert f"Message {message.id} to {WG} will be sent again by the next sweep." in out
     assert AuditRecord.get(AuditRecord.action == "clock.resend").actor.startswith("cli:")
     assert [c.args["channel"] for c in clockwork.at(at(2024, 6, 12, 9, 5))] == [WG]
-    delivered = ReminderMessage.get_by_id(message.id)
+    delivered = OutboxMessage.get_by_id(message.id)
 
     click(slack, TEAM, message.id, alert=alert_to(TEAM))
     assert told(slack, TEAM) == [
         f"Message {message.id} was delivered on {times.show_weekday(delivered.delivered_at)}, so it "
         "is not sent again."]
-    assert ReminderMessage.get_by_id(message.id).state == "delivered"
+    assert OutboxMessage.get_by_id(message.id).state == "delivered"
     assert clockwork.at(at(2024, 6, 12, 9, 10)) == []
     assert AuditRecord.select().where(AuditRecord.action == "clock.resend").count() == 1
     assert "is not sent again" in crg("clock", "--resend", str(message.id), ok=False)
@@ -352,13 +352,13 @@ def test_a_forged_message_id_is_refused_plainly(slack, clockwork):
     add(elsewhere, "Someone else's", datetime(2024, 6, 19, 17, 0))
     slack.fake.fail("chat.postMessage", "channel_not_found")
     clockwork.at(at(2024, 6, 12, 9, 5))
-    theirs = ReminderMessage.get((ReminderMessage.purpose == "reminder")
-                                 & (ReminderMessage.partnership == elsewhere.partnership_id))
+    theirs = OutboxMessage.get((OutboxMessage.purpose == "reminder")
+                                 & (OutboxMessage.partnership == elsewhere.partnership_id))
     assert theirs.state == "failed"
     click(slack, TEAM, theirs.id)
     assert told(slack, TEAM)[-1].startswith("Only a community safety team admin can")
     denied = AuditRecord.get(AuditRecord.action == DENIED)
     assert (denied.entity_id, denied.partnership_id) == (theirs.id, elsewhere.partnership_id)
-    assert {m.state for m in ReminderMessage.select().where(
-        ReminderMessage.id.in_([message.id, theirs.id]))} == {"failed"}
+    assert {m.state for m in OutboxMessage.select().where(
+        OutboxMessage.id.in_([message.id, theirs.id]))} == {"failed"}
     assert not AuditRecord.select().where(AuditRecord.action == "clock.resend").exists()

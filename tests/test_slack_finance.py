@@ -8,7 +8,8 @@ import openpyxl
 
 from backend.domain import decisions, people, progress, proposals, spend, times
 from backend.domain.pots import spent_on, year_figures
-from models import AuditRecord, FinancialYear
+from bot.background import drain
+from models import AuditRecord, FinancialYear, Proposal
 from models.progress import ProgressReport
 from tests.builders import ADMIN, approved
 from tests.builders import submit as propose_only
@@ -77,7 +78,9 @@ def texts_to(fake, user, method="chat.postMessage"):
 
 def test_the_lead_reports_progress_and_show_has_it(slack):
     year, pid = funded_project()
-    proposals.record_post(pid, WG, "1700000000.000100")  # its working-group post, to refresh
+    assert drain(timeout=15)  # its own post has gone out; this stands for it, to be refreshed
+    Proposal.update(post_channel=WG, post_ts="1700000000.000100").where(
+        Proposal.id == pid).execute()
     view = opened(slack, f"progress {REF}", LEAD)
     assert view["callback_id"] == "progress_report"
     blocks = {b.get("block_id"): b for b in view["blocks"]}
@@ -88,9 +91,9 @@ def test_the_lead_reports_progress_and_show_has_it(slack):
     [saved] = progress.reports_for(pid)
     assert (saved.rag, saved.period, saved.outputs) == ("amber", "2024/25 Q2",
                                                        "2 of 6 sessions delivered, 80+ attendees")
-    slack.fake.wait_for("chat.update")
+    assert drain(timeout=15)
     assert slack.fake.last("chat.update").args["ts"] == "1700000000.000100"
-    confirm = slack.fake.wait_for("chat.postEphemeral")[-1]
+    confirm = slack.fake.last("chat.postEphemeral")
     assert confirm.args["user"] == LEAD and "progress report on CRG-2024/25-001" in \
         confirm.args["text"]
     shown = slack.slack.command(f"show {REF}", user_id=PARTNER).get_json()
@@ -163,28 +166,29 @@ def test_the_reminders_button_opens_the_same_form(slack):
     assert view["callback_id"] == "progress_report"
     assert json.loads(view["private_metadata"])["proposal_id"] == pid
     assert submit(slack, view, report(rag="green"), LEAD) == {}
-    slack.fake.wait_for("chat.postMessage")
+    assert drain(timeout=15)
     assert any("is saved (Green)" in t for t in texts_to(slack.fake, LEAD))  # by DM
     slack.slack.action("progress_open", "not-a-number", user_id=LEAD,
                        channel_id=dm_channel_id(LEAD))
-    slack.fake.wait_for("chat.postMessage", 2)
-    assert any("does not exist" in t for t in texts_to(slack.fake, LEAD))
+    assert drain(timeout=15)  # said where the button was pressed
+    assert any("does not exist" in t for t in texts_to(slack.fake, LEAD, "chat.postEphemeral"))
 
 
 def test_the_reminders_button_tells_anyone_else_why_instead_of_opening_the_form(slack):
     year, pid = funded_project()
     slack.slack.action("progress_open", str(pid), user_id=PARTNER,
                        channel_id=dm_channel_id(PARTNER))
-    slack.fake.wait_for("chat.postMessage")
-    assert texts_to(slack.fake, PARTNER) == [
+    assert drain(timeout=15)  # said where the button was pressed
+    assert texts_to(slack.fake, PARTNER, "chat.postEphemeral") == [
         "Only the project's lead (its proposer or named contact) or an admin can report "
         "progress on CRG-2024/25-001."]
     assert slack.fake.calls_to("views.open") == []
     assert [d["attempted"] for d in denials_of(PARTNER)] == ["may_report"]
     decisions.cancel(ADMIN, pid, "OPCC email 1 June")
     slack.slack.action("progress_open", str(pid), user_id=LEAD, channel_id=dm_channel_id(LEAD))
-    slack.fake.wait_for("chat.postMessage", 2)
-    assert any("is not an approved project" in t for t in texts_to(slack.fake, LEAD))
+    assert drain(timeout=15)
+    assert any("is not an approved project" in t
+               for t in texts_to(slack.fake, LEAD, "chat.postEphemeral"))
     assert slack.fake.calls_to("views.open") == []
 
 
@@ -288,12 +292,12 @@ def test_export_failures_are_told_plainly(slack):
     quiet = partnership(name="Quiet CSP", channel="C_QUIET")
     people.grant(ADMIN, quiet.partnership_id, FINANCE, "finance")
     slack.slack.command("export360", user_id=FINANCE, channel_id="C_QUIET")
-    slack.fake.wait_for("chat.postMessage")
+    assert drain(timeout=15)
     assert any("could not make the 360Giving file for Quiet CSP 2024/25" in t
                and "no approved projects" in t for t in texts_to(slack.fake, FINANCE))
     slack.fake.fail("files.completeUploadExternal", "not_allowed_token_type")
     slack.slack.command("export", user_id=FINANCE)
-    slack.fake.wait_for("chat.postMessage", 2)
+    assert drain(timeout=15)
     assert any("Slack would not take the upload (not_allowed_token_type)" in t
                for t in texts_to(slack.fake, FINANCE))
     assert slack.fake.uploaded_files == {}
@@ -306,7 +310,7 @@ def test_login_dms_a_single_use_link_to_finance_staff_only(slack):
     funded_project()
     said = answer(slack.slack.command("login", user_id=FINANCE))
     assert "sent you a sign-in link" in said and "10 minutes" in said
-    slack.fake.wait_for("chat.postMessage")
+    assert drain(timeout=15)
     [dm] = [c for c in slack.fake.calls_to("chat.postMessage") if c.args["channel"] == FINANCE]
     assert dm.args.get("unfurl_links") in (False, "false", "0", 0)
     url = re.search(r"<(http://127\.0\.0\.1:3000/finance/login/[\w-]+)\|",

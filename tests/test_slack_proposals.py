@@ -140,8 +140,11 @@ def test_bot_not_in_channel_is_explained_and_the_proposal_kept(slack):
     partnership()
     slack.fake.fail("chat.postMessage", "not_in_channel")
     propose(slack)
-    dm = next(c for c in wait_posts(slack.fake, 2) if c.args["channel"] == "U_ALICE")
+    calls = wait_posts(slack.fake, 3)  # the failed post, the admins' alert, the proposer's DM
+    dm = next(c for c in calls if c.args["channel"] == "U_ALICE")
     assert "/invite" in dm.args["text"] and Proposal.select().count() == 1
+    alert = next(c for c in calls if c.args["channel"] == "U_ADMIN")  # never dropped in silence
+    assert "not_in_channel" in json.dumps(alert.args["blocks"])
 
 odd_text = st.one_of(st.text(max_size=40), st.sampled_from(
     ["", " ", "5e3", "-10", "£", "1.234", "2,500", "£2,500.50", "9" * 30, "<!channel>", "@here",
@@ -195,10 +198,10 @@ def test_posts_start_only_once_slack_has_its_answer(slack):
     assert {c.args["channel"] for c in posts} >= {WG}
 
 
-def test_work_asked_for_outside_a_request_starts_at_once():
-    """Socket Mode and the clock have no HTTP response to wait for."""
-    from bot.background import later
+def test_messages_written_outside_a_request_go_at_once(slack):
+    """Socket Mode has no HTTP response to wait for: a commit's messages go straight away."""
+    from tests.builders import submit
 
-    ran = []
-    later(ran.append, "done")
-    assert drain(timeout=5) and ran == ["done"]
+    submit(partnership())
+    posts = wait_posts(slack.fake, 2)
+    assert {c.args["channel"] for c in posts} == {WG, "U_PROP"}

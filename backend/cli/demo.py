@@ -8,6 +8,7 @@ from backend.cli.partnerships import render_figures
 from backend.domain import decisions, fiscal, partnerships, proposals, spend, times, years
 from backend.domain.actors import Actor
 from backend.domain.database import write_transaction
+from backend.domain.outbox import notes
 from backend.domain.pots import year_figures
 from backend.domain.proposals import Draft
 
@@ -42,7 +43,7 @@ def load_demo(actor: Actor, name: str) -> str:
     """Two years: last year run to the end (rollover, tactical projects, spend, a cancellation),
     and this year part-way through its upfront round."""
     current = fiscal.year_of(times.today_local())
-    with write_transaction():
+    with write_transaction(), notes.silenced():  # made-up people: nobody is told anything
         partnerships.add_partnership(actor, name, ["C0DEMOWG01"])
         _last_year(actor, name, current - 1)
         _this_year(actor, name, current)

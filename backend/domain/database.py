@@ -5,6 +5,7 @@ sslmode and other query options passed through) uses a connection pool, because 
 PostgreSQL connection costs far more than a whole slash-command round trip.
 """
 import logging
+import threading
 import time
 from contextlib import contextmanager
 from urllib.parse import parse_qs, urlparse
@@ -110,19 +111,72 @@ def is_postgres() -> bool:
     return isinstance(database.obj, PostgresqlDatabase)
 
 
+class _Scope:
+    """What one write transaction has gathered to be written just before it commits (messages
+    for the outbox, say): kept per nesting level, so a savepoint rolled back takes its own
+    gatherings with it, and merged into the level above when it succeeds."""
+
+    def __init__(self):
+        self.items: dict[str, list] = {}
+
+
+_scopes = threading.local()
+# Hooks by name: `before(items, committing)` runs inside the outermost write transaction just
+# before it commits (`committing` is False when an enclosing plain transaction will commit it
+# later), and returns what `after(result)` gets once the commit is done.
+_COMMIT_HOOKS: dict[str, tuple] = {}
+
+
+def on_commit(name: str, before, after=None) -> None:
+    """Run `before(items)` just before the outermost write transaction commits with the items
+    gathered under `name` (`gather`), and `after(result)` once it has committed."""
+    _COMMIT_HOOKS[name] = (before, after)
+
+
+def gather(name: str, item) -> None:
+    """Add `item` to what the current write transaction writes under `name` as it commits."""
+    stack = getattr(_scopes, "stack", None)
+    if not stack:
+        raise RuntimeError("gather() outside a write transaction")
+    stack[-1].items.setdefault(name, []).append(item)
+
+
+def in_write_transaction() -> bool:
+    return bool(getattr(_scopes, "stack", None))
+
+
 @contextmanager
 def write_transaction():
     """A transaction that takes the write lock at once.
 
     On SQLite that is BEGIN IMMEDIATE (a deferred transaction could read, then fail to upgrade
-    its lock); on PostgreSQL the rows that matter are locked with `locked()`.
+    its lock); on PostgreSQL the rows that matter are locked with `locked()`. What was gathered
+    inside it (`gather`) is written by its hook just before the outermost one commits, so it
+    stands or falls with the change it belongs to.
     """
-    if isinstance(database.obj, SqliteDatabase):
-        with database.atomic("IMMEDIATE") as tx:
+    stack = _scopes.__dict__.setdefault("stack", [])
+    scope = _Scope()
+    stack.append(scope)
+    results = {}
+    try:
+        lock = "IMMEDIATE" if isinstance(database.obj, SqliteDatabase) else None
+        with (database.atomic(lock) if lock else database.atomic()) as tx:
             yield tx
-    else:
-        with database.atomic() as tx:
-            yield tx
+            if len(stack) == 1:
+                committing = database.transaction_depth() == 1
+                for name, (before, _) in _COMMIT_HOOKS.items():
+                    results[name] = before(scope.items.get(name, []), committing)
+    except BaseException:
+        stack.pop()
+        raise
+    stack.pop()
+    if stack:
+        for name, items in scope.items.items():
+            stack[-1].items.setdefault(name, []).extend(items)
+        return
+    for name, (_, after) in _COMMIT_HOOKS.items():
+        if after is not None and results.get(name):
+            after(results[name])
 
 
 def locked(query, of=None):

@@ -13,6 +13,7 @@ from backend.domain import audit, fiscal, times, workdays
 from backend.domain.actors import Actor, require
 from backend.domain.database import write_transaction
 from backend.domain.errors import Conflict, InvalidInput, NotFound
+from backend.domain.outbox import notes
 from models import FinancialYear, Partnership
 from models.deadlines import Deadline, DeadlineTemplate, ReminderSettings
 
@@ -355,6 +356,8 @@ def add(actor: Actor, partnership_name_or_id, kind: str, title: str, due_local: 
         may_add(actor, partnership.id)
         year = _year_for(partnership, due_local, year_label)
         deadline = _create(actor, year, kind, title, due_utc, concerns, people, source, source_key)
+        notes.tell_actor(actor, "deadline_added", {"deadline": deadline.id},
+                         partnership_id=partnership.id)
     return view(deadline)
 
 
@@ -382,6 +385,8 @@ def move(actor: Actor, deadline_id, due_local: datetime) -> DeadlineView:
                            "one instead.")
         _check_in_year(deadline.year, due_local)
         _move(actor, deadline, due_utc)
+        notes.tell_actor(actor, "deadline_moved", {"deadline": deadline.id},
+                         partnership_id=deadline.partnership_id)
     return view(deadline)
 
 

@@ -10,11 +10,14 @@ from datetime import date
 
 from backend.domain import audit, ledger, proposals, times
 from backend.domain.actors import Actor, require
+from backend.domain.audit import DENIED
 from backend.domain.errors import Conflict, InvalidInput
 from backend.domain.ledger import year_transaction
 from backend.domain.money import format_pence
+from backend.domain.outbox import notes
+from backend.domain.outbox.notes import Note
 from backend.domain.pots import pot_states, spent_on
-from backend.domain.proposals import ProposalView, denials, snapshot, view
+from backend.domain.proposals import ProposalView, denials, snapshot, tell_of_change, view
 from backend.domain.rounds import after_final_decision
 from backend.domain.workflow import DECISIONS, STATE_PHRASES, reference
 from models import AuditRecord, FinancialYear, Proposal
@@ -72,6 +75,42 @@ class Outcome:
     committed_pence: int = 0
 
 
+# Who may take the decisions with money, and what they are called in a refusal.
+MONEY_STEPS = {"approve": "record the PCC's decision", "vary": "vary an approved project",
+               "cancel": "cancel an approved project"}
+
+
+def _allowed(actor: Actor, year: FinancialYear, proposal: Proposal, action: str,
+             expected_status: str | None) -> None:
+    """The one rule of who may take `action` on the proposal now, and whether it still can be
+    taken: asked before a decision's form opens (`may_decide`) and again when it is saved."""
+    step = STEPS.get(action)
+    if step is not None:
+        require(actor, year.partnership_id, *step.roles, doing=step.doing)
+        _check_source(proposal, year, action, step.sources, expected_status)
+        if proposal.pot not in step.pots:
+            raise Conflict(f"{_ref(year, proposal)} is a {proposal.pot} proposal; {step.doing} "
+                           f"applies only to {' and '.join(step.pots)} proposals.")
+        return
+    if action not in MONEY_STEPS:
+        raise InvalidInput(f"“{action}” is not a decision I know.")
+    require(actor, year.partnership_id, doing=MONEY_STEPS[action])
+    if action == "approve":
+        _check_source(proposal, year, "approve", APPROVE_SOURCES, expected_status)
+    else:
+        _require_approved(year, proposal, DECISIONS[action].past)
+
+
+@denials
+def may_decide(actor: Actor, proposal_id: int, action: str,
+               expected_status: str | None = None) -> ProposalView:
+    """The proposal, if this person may take `action` on it now; refused (and the refusal
+    recorded) before any form opens, so nobody fills one in for nothing."""
+    proposal = proposals.load(proposal_id)
+    _allowed(actor, proposal.year, proposal, action, expected_status)
+    return view(proposal)
+
+
 @denials
 def decide(actor: Actor, proposal_id: int, action: str, *, reason: str = "",
            expected_status: str | None = None, on: date | None = None) -> Outcome:
@@ -81,11 +120,7 @@ def decide(actor: Actor, proposal_id: int, action: str, *, reason: str = "",
         raise InvalidInput(f"“{action}” is not a decision I know.")
     with year_transaction(_year_id(proposal_id)) as year:
         proposal = Proposal.get_by_id(proposal_id)
-        require(actor, year.partnership_id, *step.roles, doing=step.doing)
-        _check_source(proposal, year, action, step.sources, expected_status)
-        if proposal.pot not in step.pots:
-            raise Conflict(f"{_ref(year, proposal)} is a {proposal.pot} proposal; {step.doing} "
-                           f"applies only to {' and '.join(step.pots)} proposals.")
+        _allowed(actor, year, proposal, action, expected_status)
         reason = (reason or "").strip()
         if step.needs_reason and not reason:
             raise InvalidInput(step.needs_reason, field="reason")
@@ -104,6 +139,7 @@ def decide(actor: Actor, proposal_id: int, action: str, *, reason: str = "",
         proposal.save()
         audit.record(actor, f"proposal.{action}", "proposal", proposal.id,
                      partnership_id=year.partnership_id, before=before, after=snapshot(proposal))
+        _tell_of_decision(actor, year, proposal, action, warnings)
         rolled = after_final_decision(year, proposal, actor)
     return Outcome(view(proposal), warnings, rolled)
 
@@ -114,8 +150,7 @@ def approve(actor: Actor, proposal_id: int, *, amount_pence: int | None = None,
     """The PCC's approval: commits the approved amount (the request, or a different one)."""
     with year_transaction(_year_id(proposal_id)) as year:
         proposal = Proposal.get_by_id(proposal_id)
-        require(actor, year.partnership_id, doing="record the PCC's decision")
-        _check_source(proposal, year, "approve", APPROVE_SOURCES, expected_status)
+        _allowed(actor, year, proposal, "approve", expected_status)
         amount = proposal.amount_pence if amount_pence is None else amount_pence
         if amount <= 0:
             raise InvalidInput("The approved amount must be more than £0; record a decline "
@@ -129,6 +164,7 @@ def approve(actor: Actor, proposal_id: int, *, amount_pence: int | None = None,
         proposal.save()
         audit.record(actor, "proposal.approve", "proposal", proposal.id,
                      partnership_id=year.partnership_id, before=before, after=snapshot(proposal))
+        _tell_of_decision(actor, year, proposal, "approve")
         rolled = after_final_decision(year, proposal, actor)
     return Outcome(view(proposal), rolled_over_pence=rolled, committed_pence=amount)
 
@@ -139,8 +175,7 @@ def vary(actor: Actor, proposal_id: int, new_amount_pence: int, consent_referenc
     consent = _consent(consent_reference)
     with year_transaction(_year_id(proposal_id)) as year:
         proposal = Proposal.get_by_id(proposal_id)
-        require(actor, year.partnership_id, doing="vary an approved project")
-        _require_approved(year, proposal, "varied")
+        _allowed(actor, year, proposal, "vary", None)
         spent = spent_on(proposal.id)
         if new_amount_pence < spent:
             raise InvalidInput(f"{format_pence(spent)} has already been spent on "
@@ -162,6 +197,7 @@ def vary(actor: Actor, proposal_id: int, new_amount_pence: int, consent_referenc
         audit.record(actor, "proposal.vary", "proposal", proposal.id,
                      partnership_id=year.partnership_id, before=before,
                      after={**snapshot(proposal), "consent": consent})
+        _tell_of_decision(actor, year, proposal, "vary")
     return Outcome(view(proposal), committed_pence=max(delta, 0), released_pence=max(-delta, 0))
 
 
@@ -171,8 +207,7 @@ def cancel(actor: Actor, proposal_id: int, consent_reference: str) -> Outcome:
     consent = _consent(consent_reference)
     with year_transaction(_year_id(proposal_id)) as year:
         proposal = Proposal.get_by_id(proposal_id)
-        require(actor, year.partnership_id, doing="cancel an approved project")
-        _require_approved(year, proposal, "cancelled")
+        _allowed(actor, year, proposal, "cancel", None)
         unspent = proposal.approved_pence - spent_on(proposal.id)
         before = snapshot(proposal)
         if unspent > 0:
@@ -185,7 +220,22 @@ def cancel(actor: Actor, proposal_id: int, consent_reference: str) -> Outcome:
         audit.record(actor, "proposal.cancel", "proposal", proposal.id,
                      partnership_id=year.partnership_id, before=before,
                      after={**snapshot(proposal), "consent": consent})
+        _tell_of_decision(actor, year, proposal, "cancel")
     return Outcome(view(proposal), released_pence=unspent)
+
+
+def _tell_of_decision(actor: Actor, year: FinancialYear, proposal: Proposal, action: str,
+                      warnings: tuple[str, ...] = ()) -> None:
+    """Once a decision is written: its posts show it, its proposer hears of it and who took it,
+    and whoever took it is warned of what it leaves behind (supported proposals that no longer
+    all fit the pot)."""
+    tell_of_change(proposal.id, year.partnership_id)
+    notes.tell(Note(proposal.proposer_slack_id, "decision", "decision_told",
+                    {"proposal": proposal.id, "action": action, "by": actor.id},
+                    partnership_id=year.partnership_id))
+    for warning in warnings:
+        notes.tell_actor(actor, "warning", {"text": warning}, partnership_id=year.partnership_id,
+                         purpose="warning")
 
 
 def _support_warnings(year: FinancialYear, proposal: Proposal) -> tuple[str, ...]:
@@ -202,8 +252,10 @@ def _check_source(proposal: Proposal, year: FinancialYear, action: str, sources:
     """Refuse a decision the proposal has moved past, saying who moved it and when."""
     if proposal.status in sources and (expected_status is None or expected_status == proposal.status):
         return
+    # Who last moved it: a refused attempt (recorded too) moved nothing, so it is never named.
     last = (AuditRecord.select().where((AuditRecord.entity == "proposal")
-                                       & (AuditRecord.entity_id == proposal.id))
+                                       & (AuditRecord.entity_id == proposal.id)
+                                       & (AuditRecord.action != DENIED))
             .order_by(AuditRecord.at.desc(), AuditRecord.id.desc()).first())
     by = f" by {last.actor} on {times.show(last.at)}" if last else ""
     raise Conflict(f"{_ref(year, proposal)} is already {STATE_PHRASES[proposal.status]}"

@@ -8,11 +8,13 @@ serialised and the second sees the first's commitment before it checks what is a
 from contextlib import contextmanager
 from datetime import date
 
-from backend.domain import audit, times
+from backend.domain import audit, partnerships, times
 from backend.domain.actors import Actor
 from backend.domain.database import locked, write_transaction
 from backend.domain.errors import InsufficientFunds, InvalidInput, PotLocked
 from backend.domain.money import format_pence
+from backend.domain.outbox import notes
+from backend.domain.outbox.notes import Note
 from backend.domain.pots import pot_states
 from backend.domain.prepared import Prepared, slot
 from backend.domain.workflow import FINAL_STATUSES
@@ -105,6 +107,10 @@ def roll_over(year: FinancialYear, actor: Actor) -> int:
     audit.record(actor, "year.rollover", "year", year.id, partnership_id=year.partnership_id,
                  before={"tactical_open": False},
                  after={"tactical_open": True, "rolled_over": format_pence(amount)})
+    channel = partnerships.working_group_channel(year.partnership_id)
+    if channel:  # the working group hears the tactical pot is open, and with how much
+        notes.tell(Note(channel, "round_closed", "round_closed",
+                        {"year": year.id, "rolled": amount}, partnership_id=year.partnership_id))
     return amount
 
 

@@ -17,6 +17,8 @@ from backend.domain import audit, partnerships, times
 from backend.domain.actors import Actor, require, role_of
 from backend.domain.database import locked, write_transaction
 from backend.domain.errors import Conflict, NotAllowed, NotFound
+from backend.domain.outbox import notes
+from backend.domain.outbox.notes import Note
 from models.login_links import LoginLink
 
 LINK_LIFETIME = timedelta(minutes=10)
@@ -50,6 +52,16 @@ def _hash(token: str) -> str:
 def web_actor(user_id: str, admin_ids=()) -> Actor:
     """The person behind a link or a web session (ADMIN_SLACK_IDS make them superadmins)."""
     return Actor(id=user_id, name="finance web page", superadmin=user_id in admin_ids)
+
+
+def send_link(actor: Actor, partnership_id: int) -> None:
+    """A sign-in link for the person, by DM. Its secret is made only as the DM is sent
+    (`issue`), so it never rests in the outbox: only a hash of it is ever stored."""
+    with write_transaction():
+        require(actor, partnership_id, "finance", doing="sign in to the finance page")
+        notes.tell(Note(actor.id, "login_link", "login_link",
+                        {"user": actor.id, "partnership": partnership_id},
+                        partnership_id=partnership_id))
 
 
 def issue(actor: Actor, partnership_id: int) -> str:

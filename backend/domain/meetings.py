@@ -7,11 +7,12 @@ the rollover can happen once the last one is decided.
 from dataclasses import dataclass
 from datetime import datetime
 
-from backend.domain import audit, deadlines, times
+from backend.domain import audit, deadlines, partnerships, times
 from backend.domain.actors import Actor, require
-from backend.domain.database import write_transaction
 from backend.domain.errors import InvalidInput, NotFound
 from backend.domain.ledger import year_transaction
+from backend.domain.outbox import notes
+from backend.domain.outbox.notes import Note
 from backend.domain.proposals import ProposalView, view
 from backend.domain.proposals import with_year_and_partnership as proposals_query
 from models import FinancialYear, Proposal
@@ -72,6 +73,12 @@ def schedule(actor: Actor, year_id: int, held_local: datetime, cutoff_local: dat
                      after={"title": title, "held": held, "cutoff": cutoff,
                             "upfront_cutoff": year.upfront_cutoff_at})
         deadlines.for_meeting(actor, year.id, str(meeting.id), held_local, cutoff_local, title)
+        channel = partnerships.working_group_channel(year.partnership_id)
+        if channel:  # the group hears of it; whoever scheduled it gets a confirmation of their own
+            notes.tell(Note(channel, "meeting", "meeting_scheduled", {"meeting": meeting.id},
+                            partnership_id=year.partnership_id))
+        notes.tell_actor(actor, "meeting_confirmed", {"meeting": meeting.id, "told": channel},
+                         partnership_id=year.partnership_id)
     return _view(meeting)
 
 
@@ -99,19 +106,49 @@ def agenda(meeting_id: int) -> list[ProposalView]:
     return [view(p) for p in query]
 
 
-def record_agenda_post(meeting_id: int, proposal_id: int, position: int, channel: str,
-                       ts: str) -> None:
-    """Remember an agenda post so decisions can update it in place."""
-    with write_transaction():
-        item = AgendaItem.get_or_none((AgendaItem.meeting == meeting_id)
-                                      & (AgendaItem.proposal == proposal_id))
-        if item is None:
-            AgendaItem.create(meeting=meeting_id, proposal=proposal_id, position=position,
-                              post_channel=channel, post_ts=ts)
-        else:
-            item.post_channel, item.post_ts = channel, ts
-            item.save()
-        Meeting.update(agenda_posted_at=times.now()).where(Meeting.id == meeting_id).execute()
+@dataclass(frozen=True)
+class PostedAgenda:
+    meeting: MeetingView
+    items: int
+    channel: str
+
+
+def post_agenda(actor: Actor, year_id: int) -> PostedAgenda:
+    """Post the next meeting's agenda to the working group: a heading, then one post per
+    proposal with its decision buttons, in agenda order (each remembered where it lands, so
+    decisions update it in place). Admins and chairs."""
+    with year_transaction(year_id) as year:
+        may_post_agenda(actor, year.partnership_id)
+        coming = upcoming(year.id)
+        if not coming:
+            raise NotFound(f"No working-group meeting is scheduled for {year.label}: an admin "
+                           "can add one with `/crg meeting`.")
+        meeting = coming[0]
+        channel = partnerships.working_group_channel(year.partnership_id)
+        if not channel:
+            raise NotFound("This partnership has no working-group channel to post the agenda "
+                           "to.")
+        items = agenda(meeting.id)
+        if not items:
+            return PostedAgenda(meeting, 0, channel)
+        notes.tell(Note(channel, "agenda", "agenda_header",
+                        {"meeting": meeting.id, "count": len(items)},
+                        partnership_id=year.partnership_id))
+        for position, item in enumerate(items, start=1):
+            found = AgendaItem.get_or_none((AgendaItem.meeting == meeting.id)
+                                           & (AgendaItem.proposal == item.id))
+            if found is None:
+                AgendaItem.create(meeting=meeting.id, proposal=item.id, position=position)
+            else:
+                AgendaItem.update(position=position).where(AgendaItem.id == found.id).execute()
+            notes.tell(Note(channel, "agenda_item", "agenda_item",
+                            {"meeting": meeting.id, "proposal": item.id, "position": position},
+                            partnership_id=year.partnership_id))
+        Meeting.update(agenda_posted_at=times.now()).where(Meeting.id == meeting.id).execute()
+        audit.record(actor, "meeting.agenda", "meeting", meeting.id,
+                     partnership_id=year.partnership_id,
+                     after={"items": [i.ref for i in items], "channel": channel})
+    return PostedAgenda(meeting, len(items), channel)
 
 
 def posts_of(proposal_id: int) -> list[tuple[str, str]]:

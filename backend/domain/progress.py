@@ -14,7 +14,8 @@ from backend.domain import audit, fiscal, times
 from backend.domain.actors import Actor, role_of
 from backend.domain.errors import Conflict, FieldErrors, NotAllowed
 from backend.domain.ledger import year_transaction
-from backend.domain.proposals import ProposalView, denials, load, view
+from backend.domain.outbox import notes
+from backend.domain.proposals import ProposalView, denials, load, tell_of_change, view
 from backend.domain.workflow import reference
 from models import FinancialYear, Proposal
 from models.progress import ProgressReport
@@ -99,6 +100,9 @@ def record(actor: Actor, proposal_id: int, *, narrative: str, rag: str, outputs:
                      partnership_id=year.partnership_id,
                      after={"report": report.id, "rag": report.rag, "period": report.period,
                             "reported_on": report.reported_on, "outputs": report.outputs})
+        notes.tell_actor(actor, "progress_saved", {"proposal": proposal.id, "report": report.id},
+                         partnership_id=year.partnership_id)
+        tell_of_change(proposal.id, year.partnership_id)
     return _view(report)
 
 
@@ -139,6 +143,10 @@ def _checked(narrative, rag, outputs, period, on: date, year) -> dict:
 def _view(r: ProgressReport) -> ProgressView:
     return ProgressView(r.id, r.proposal_id, r.reported_on, r.period, r.narrative, r.outputs,
                         r.rag, r.reporter, r.created_at)
+
+
+def get(report_id: int) -> ProgressView:
+    return _view(ProgressReport.get_by_id(report_id))
 
 
 def reports_for(proposal_id: int) -> list[ProgressView]:

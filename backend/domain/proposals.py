@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from peewee import Select, fn
 
-from backend.domain import audit, fiscal, times
+from backend.domain import audit, fiscal, partnerships, times
 from backend.domain.actors import Actor, role_of
 from backend.domain.audit import DENIED
 from backend.domain.errors import (
@@ -23,6 +23,8 @@ from backend.domain.errors import (
 )
 from backend.domain.ledger import tactical_locked_message, year_transaction
 from backend.domain.money import format_pence, parse_amount
+from backend.domain.outbox import notes
+from backend.domain.outbox.notes import Note
 from backend.domain.pots import available, available_query
 from backend.domain.prepared import Prepared, PreparedInsert, slot
 from backend.domain.rounds import after_final_decision
@@ -35,7 +37,7 @@ from backend.domain.workflow import (
     reference,
 )
 from backend.domain.years import find_year
-from models import FinancialYear, Partnership, Priority, Proposal
+from models import Channel, FinancialYear, Partnership, Priority, Proposal
 
 MAX_TITLE = 200
 
@@ -125,7 +127,9 @@ _PRIORITY_NAMES = Prepared(lambda: (
 _ON_SUBMIT = Prepared(lambda: Select(columns=(
     Proposal.select(Proposal.id).where(Proposal.submission_key == slot("key")),
     Proposal.select(fn.COUNT(Proposal.id)).where(Proposal.year == slot("year")),
-    available_query())))
+    available_query(),
+    Channel.select(Channel.slack_channel_id).where(
+        (Channel.partnership == slot("partnership")) & (Channel.is_working_group == True)))))  # noqa: E712
 _INSERT = PreparedInsert(Proposal)
 
 
@@ -228,8 +232,9 @@ def submit(actor: Actor, year_id: int, draft: Draft,
     and returns the first proposal instead of making a second.
     """
     with year_transaction(year_id) as year:
-        existing, count, left = _ON_SUBMIT.rows(key=submission_key, year=year.id,
-                                                kind=_pot_kind(draft))[0]
+        existing, count, left, channel = _ON_SUBMIT.rows(
+            key=submission_key, year=year.id, kind=_pot_kind(draft),
+            partnership=year.partnership_id)[0]
         if existing:
             return view(Proposal.get_by_id(existing)), False
         values = _checked(draft, year, actor)
@@ -240,7 +245,28 @@ def submit(actor: Actor, year_id: int, draft: Draft,
                                   created_at=now, updated_at=now, **values)
         audit.record(actor, "proposal.submit", "proposal", proposal.id,
                      partnership_id=year.partnership_id, after=snapshot(proposal))
+        _tell_of_new(proposal, year.partnership_id, channel)
     return view(proposal), True
+
+
+def _tell_of_new(proposal: Proposal, partnership_id: int, channel: str | None) -> None:
+    """The working group is shown the new proposal (with its decision buttons) and the proposer
+    is told it is saved, with how to follow it; a retried submission, which finds its proposal
+    already made, tells nobody again."""
+    if channel:
+        notes.tell(Note(channel, "proposal_post", "proposal_post", {"proposal": proposal.id},
+                        partnership_id=partnership_id))
+    notes.tell(Note(proposal.proposer_slack_id, "proposal_saved", "proposal_saved",
+                    {"proposal": proposal.id, "channel": channel}, partnership_id=partnership_id))
+
+
+def tell_of_change(proposal_id: int, partnership_id: int) -> None:
+    """Every post of the proposal (its announcement and its agenda posts) is brought up to date
+    once a change is written. It goes out behind the posts to the working group's channel, so
+    it never overtakes the announcement it updates."""
+    channel = partnerships.working_group_channel(partnership_id)
+    notes.tell(Note(channel or notes.REFRESH, "proposal_update", "proposal_posts",
+                    {"proposal": proposal_id}, kind="refresh", partnership_id=partnership_id))
 
 
 def _partnership_of(proposal_id: int) -> int:
@@ -271,6 +297,7 @@ def edit(actor: Actor, proposal_id: int, draft: Draft) -> ProposalView:
         audit.record(actor, "proposal.resubmit" if resubmitted else "proposal.edit", "proposal",
                      proposal.id, partnership_id=year.partnership_id, before=before,
                      after=snapshot(proposal))
+        tell_of_change(proposal.id, year.partnership_id)
     return view(proposal)
 
 
@@ -303,6 +330,7 @@ def withdraw(actor: Actor, proposal_id: int) -> ProposalView:
         proposal.save()
         audit.record(actor, "proposal.withdraw", "proposal", proposal.id,
                      partnership_id=year.partnership_id, before=before, after=snapshot(proposal))
+        tell_of_change(proposal.id, year.partnership_id)
         after_final_decision(year, proposal, actor)
     return view(proposal)
 
@@ -376,8 +404,3 @@ def history(proposal_id: int) -> list[audit.HistoryLine]:
     """What happened to the proposal, for everyone who can see it. Refused attempts changed
     nothing and stay in the audit trail only, rather than listing who tried what they may not."""
     return [line for line in audit.history("proposal", proposal_id) if line.action != DENIED]
-
-
-def record_post(proposal_id: int, channel: str, ts: str) -> None:
-    """Remember where the working-group post of a proposal is, so it can be kept current."""
-    Proposal.update(post_channel=channel, post_ts=ts).where(Proposal.id == proposal_id).execute()

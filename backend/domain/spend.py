@@ -12,6 +12,7 @@ from backend.domain.database import write_transaction
 from backend.domain.errors import Conflict, InvalidInput, NotAllowed
 from backend.domain.ledger import year_transaction
 from backend.domain.money import format_pence
+from backend.domain.outbox import notes
 from backend.domain.pots import spent_on
 from backend.domain.progress import is_lead
 from backend.domain.proposals import ProposalView, denials, load, view
@@ -102,7 +103,13 @@ def record(actor: Actor, proposal_id: int, amount_pence: int, on: date, memo: st
         entry = ledger.post(ledger.pot_of(year, proposal.pot), ledger.SPEND, amount_pence, actor,
                             proposal=proposal, occurred_on=on, memo=memo,
                             reference=(reference_text or "").strip())
+        notes.tell_actor(actor, "spend_recorded", {"line": entry.id},
+                         partnership_id=year.partnership_id)
     return _line(entry)
+
+
+def get_line(entry_id: int) -> SpendLine:
+    return _line(LedgerEntry.get_by_id(entry_id))
 
 
 def reverse(actor: Actor, entry_id: int, reason: str) -> SpendLine:

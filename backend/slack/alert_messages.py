@@ -5,6 +5,7 @@ Every string a person typed goes through `escape` and is shortened to Block Kit'
 from datetime import datetime
 
 from backend.domain import times
+from backend.domain.outbox import states
 from backend.domain.outbox.states import RESENDABLE, moved_on, queued
 from backend.domain.reminders import NO_CHANNEL
 from backend.slack.blocks import button, confirm_dialog, text_section
@@ -121,3 +122,17 @@ def alert_after_resend(blocks: list[dict], states: dict[int, tuple[str, datetime
         changed.append({"type": "context", "block_id": block["block_id"],
                         "elements": [{"type": "mrkdwn", "text": f"{mark} {line}"}]})
     return changed
+
+
+def alert_refresh(payload, settings):
+    """An admin's alert, updated in place once one of its messages was queued again."""
+    post = states.alert_post(payload["alert"])
+    if post is None:
+        return []
+    blocks = alert_after_resend(post.blocks, states.states_of(resend_ids(post.blocks)),
+                                payload["resent"], payload["by"],
+                                datetime.fromisoformat(payload["at"]))
+    return [(post.recipient, post.ts, post.text, blocks)]
+
+
+RENDERERS = {"alert_refresh": alert_refresh}

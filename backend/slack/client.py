@@ -7,8 +7,9 @@ backoff, are retried by slack_sdk before an error reaches our code.
 A retry is harmless for a read, and for a 429 (Slack did nothing). It is not harmless for a
 `chat.postMessage` that Slack may have carried out before it failed: a 5xx can come from Slack's
 edge after the message was posted behind it, and a connection can break after the request went
-out. Retrying those blind may post the message twice. Who may accept that is the caller's
-choice (`make_client`'s `retry_unanswered_posts`).
+out. Retrying those blind may post the message twice, so the outbox's senders never do
+(`sender_client`). What the front calls while a person waits has no time to retry at all
+(`interactive_client`).
 """
 import socket
 from urllib.error import URLError
@@ -34,6 +35,19 @@ def failure_reason(error: Exception) -> str:
     if isinstance(error, SlackApiError):
         return str(error.response.get("error"))
     return f"unreachable ({type(error).__name__})"
+
+
+def is_transient(error: BaseException) -> bool:
+    """Slack is failing or asks to wait (a 5xx, a 429 still after the retries, a broken or
+    refused connection): asking again later may well work."""
+    if isinstance(error, SlackApiError):
+        status = error.response.status_code
+        code = str((error.response.data or {}).get("error") if isinstance(
+            error.response.data, dict) else "")
+        return status >= 500 or status == 429 or code in ("ratelimited", "internal_error",
+                                                          "fatal_error", "service_unavailable",
+                                                          "request_timeout")
+    return isinstance(error, OSError)
 
 
 def never_sent(error: BaseException | None) -> bool:
@@ -81,24 +95,41 @@ class SendSafeConnectionErrorRetryHandler(_PostsOnlyIfNeverSent, ConnectionError
 
 
 def make_client(settings: Settings, *, max_retries: int = 3,
-                retry_unanswered_posts: bool = True) -> WebClient:
+                retry_unanswered_posts: bool = True, timeout: float = 10) -> WebClient:
     """The Web API client, retrying 429s, 5xx answers and connection failures.
 
-    `retry_unanswered_posts=True` (the web app, the CLI) also retries a chat.postMessage that
-    failed with a 5xx or a broken connection, although Slack may already have posted it: those
-    posts (a proposal in the channel, a decision DM'd to its proposer) have no outbox behind
-    them, so one lost is worse than a rare repeat. The clock passes False (`jobs.clock`): each
-    of its messages carries a key Slack can be asked about, so instead of retrying blind it
-    records the send as unconfirmed and reads the conversation back before sending again.
+    `retry_unanswered_posts=False` (every sender of the outbox: `sender_client`) does not
+    retry a chat.postMessage that failed with a 5xx or a broken connection, since Slack may
+    already have posted it: each outbox message carries a key Slack can be asked about, so the
+    send is recorded as unconfirmed and the conversation read back before sending again.
     429s are retried either way: Slack did nothing with the request.
     """
     return WebClient(
         token=settings.slack_bot_token or None,
         base_url=settings.slack_api_url,
-        timeout=10,
+        timeout=timeout,
         retry_handlers=[
             RateLimitErrorRetryHandler(max_retry_count=max_retries),
             AnyServerErrorRetryHandler(max_retries, retry_posts=retry_unanswered_posts),
             SendSafeConnectionErrorRetryHandler(max_retries, retry_posts=retry_unanswered_posts),
         ],
     )
+
+
+def sender_client(settings: Settings) -> WebClient:
+    """What sends the outbox's messages (the clock, and each web process's sender)."""
+    return make_client(settings, retry_unanswered_posts=False)
+
+
+# Slack waits three seconds for an answer, and a trigger_id is dead after three seconds
+# anyway: a call made while Slack waits (views.open, views.publish, users.info) gets this long,
+# and is never retried.
+INTERACTIVE_TIMEOUT = 2.0
+
+
+def interactive_client(settings: Settings) -> WebClient:
+    """What the Slack front calls while a person waits for its answer: a short timeout and no
+    retries, so a slow or failing Slack costs at most INTERACTIVE_TIMEOUT, and the person is
+    told to try again."""
+    return WebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url,
+                     timeout=INTERACTIVE_TIMEOUT, retry_handlers=[])

@@ -7,7 +7,7 @@ the conversation's history (`find_posted`) and know (`backend.slack.recovery` ac
 """
 from datetime import datetime, timedelta, timezone
 
-from backend.slack.client import SLACK_FAILURES, failure_reason
+from backend.slack.client import SLACK_FAILURES, failure_reason, is_transient
 
 METADATA_EVENT = "crg_reminder"  # the event_type of the metadata on every clock message
 HISTORY_PAGE = 200  # messages per conversations.history call (Slack allows up to 1000)
@@ -17,11 +17,16 @@ HISTORY_MARGIN = timedelta(minutes=10)
 
 
 class HistoryUnavailable(Exception):
-    """The conversation could not be read back, so nobody can tell whether Slack has it."""
+    """The conversation could not be read back, so nobody can tell whether Slack has it.
 
-    def __init__(self, reason: str):
+    `transient`: Slack is failing or asking to wait (a 5xx, a broken connection, still rate
+    limited): worth asking again later, not yet a question for the admins.
+    """
+
+    def __init__(self, reason: str, transient: bool = False):
         super().__init__(reason)
         self.reason = reason
+        self.transient = transient
 
 
 def metadata_for(key: str) -> dict:
@@ -33,9 +38,26 @@ def find_posted(client, recipient: str, key: str, since: datetime) -> str | None
     `since` (naive UTC, less HISTORY_MARGIN); None if Slack certainly does not have it.
 
     Raises HistoryUnavailable when that cannot be known: a history scope is missing, the bot is
-    not in the channel, Slack kept rate limiting (after backend.slack.client's retries), or the
-    conversation holds more than HISTORY_PAGES pages since then.
+    not in the channel, Slack is failing or kept rate limiting (after backend.slack.client's
+    retries: `transient`), or the conversation holds more than HISTORY_PAGES pages since then.
     """
+    def carries_key(message: dict) -> bool:
+        metadata = message.get("metadata") or {}
+        return (metadata.get("event_type") == METADATA_EVENT
+                and (metadata.get("event_payload") or {}).get("message_key") == key)
+
+    return _find(client, recipient, since, carries_key)
+
+
+def find_uploaded(client, recipient: str, title: str, since: datetime) -> str | None:
+    """The ts of the bot's message sharing a file titled `title` in the DM of `recipient` since
+    `since`: an upload cannot carry metadata, so its title (which names what and when) is how
+    it is known again."""
+    return _find(client, recipient, since,
+                 lambda message: any(f.get("title") == title for f in message.get("files") or []))
+
+
+def _find(client, recipient: str, since: datetime, wanted) -> str | None:
     oldest = (since - HISTORY_MARGIN).replace(tzinfo=timezone.utc).timestamp()
     try:
         channel = recipient
@@ -47,13 +69,11 @@ def find_posted(client, recipient: str, key: str, since: datetime) -> str | None
                                                 limit=HISTORY_PAGE, include_all_metadata=True,
                                                 cursor=cursor)
             for message in page.get("messages") or []:
-                metadata = message.get("metadata") or {}
-                if (message.get("bot_id") and metadata.get("event_type") == METADATA_EVENT
-                        and (metadata.get("event_payload") or {}).get("message_key") == key):
+                if message.get("bot_id") and wanted(message):
                     return message["ts"]
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not page.get("has_more") or not cursor:
                 return None
     except SLACK_FAILURES as error:
-        raise HistoryUnavailable(failure_reason(error)) from error
+        raise HistoryUnavailable(failure_reason(error), is_transient(error)) from error
     raise HistoryUnavailable(f"more than {HISTORY_PAGE * HISTORY_PAGES} messages since it was sent")

@@ -1,33 +1,21 @@
 """Money and progress in Slack: progress reports, spend, the OPCC spend sheets and the finance page.
 
 The services decide who may do what; these handlers ask them before opening a form (so nobody
-fills one in only to be refused), and leave building and uploading a workbook (seconds, for a
-big year) to the background, answering at once.
+fills one in only to be refused). A workbook (seconds to build, for a big year) and a sign-in
+link are made and sent through the outbox once the person has their answer.
 """
-import io
-import json
-import logging
 
-from slack_sdk.errors import SlackClientError
 
 from backend.domain import login_links, partnerships, progress, proposals, spend
-from backend.domain.errors import DomainError, InvalidInput
+from backend.domain.errors import InvalidInput
 from backend.domain.exports import service
 from backend.domain.money import format_pence
-from backend.logs import log_event
-from backend.slack.announce import dm
-from backend.slack.client import SLACK_FAILURES, failure_reason
 from backend.slack.text import escape
-from bot.background import later
-from bot.errors import new_reference
 from bot.router import Reply, subcommand
 from bot.views import finance_forms
 
-log = logging.getLogger("crg.bot.finance")
-# Uploading can also fail between Slack's two calls (the file's own upload URL refusing it).
-UPLOAD_FAILURES = (*SLACK_FAILURES, SlackClientError)
-WORKBOOK, GIVING360 = "the spend sheet", "the 360Giving file"
-TITLES = {WORKBOOK: "Spend sheet", GIVING360: "360Giving file"}
+WORKBOOK, GIVING360 = "spend_sheet", "giving360"
+WHAT = {WORKBOOK: "the spend sheet", GIVING360: "the 360Giving file"}
 
 
 def _ref(args: str, usage: str) -> str:
@@ -113,8 +101,8 @@ def _export(request, args: str, usage: str, what: str) -> Reply:
     year, everything = _target(args, usage)
     partnership = None if everything else request.partnership_id
     selection = service.select(request.actor, partnership, year, all_partnerships=everything)
-    later(deliver, request.client, request.settings, request.actor.id, selection, what)
-    return Reply(f"I'll DM you {what} for {escape(selection.title)} in a moment.")
+    service.send_file(request.actor, selection, what)
+    return Reply(f"I'll DM you {WHAT[what]} for {escape(selection.title)} in a moment.")
 
 
 @subcommand("export", "export [YEAR] [all]", "the OPCC spend sheet (.xlsx) by DM (finance staff, "
@@ -129,62 +117,10 @@ def export360(request, args):
     return _export(request, args, "export360 [YEAR] [all]", GIVING360)
 
 
-def _file(selection: service.Selection, settings, what: str) -> tuple[bytes, str]:
-    if what == GIVING360:
-        package = service.giving360_package(selection, settings)
-        return (json.dumps(package, indent=2, ensure_ascii=False).encode("utf-8"),
-                f"{selection.file_stem}-360giving.json")
-    out = io.BytesIO()
-    service.write_spend_sheet(selection, out)
-    return out.getvalue(), f"{selection.file_stem}.xlsx"
-
-
-def deliver(client, settings, user_id: str, selection: service.Selection, what: str) -> None:
-    """Build the file and upload it into the person's DM; any failure is told to them plainly."""
-    try:
-        body, filename = _file(selection, settings, what)
-        channel = client.conversations_open(users=user_id)["channel"]["id"]
-        client.files_upload_v2(channel=channel, file=body, filename=filename,
-                               title=f"{TITLES[what]}: {selection.title}",
-                               initial_comment=f"Here is {what} for {escape(selection.title)}.")
-    except DomainError as refusal:
-        dm(client, user_id, f"I could not make {what} for {escape(selection.title)}: "
-                            f"{escape(refusal.message)}")
-    except UPLOAD_FAILURES as error:
-        reason = failure_reason(error) if isinstance(error, SLACK_FAILURES) else str(error)[:200]
-        log_event(log, "upload_failed", logging.WARNING, file=what, of=selection.title,
-                  to=user_id, error=reason)
-        dm(client, user_id, f"I made {what} for {escape(selection.title)} but Slack would not "
-                            f"take the upload ({escape(reason)}). Please ask again in a few "
-                            "minutes.")
-    except Exception:  # told to the person with a reference, and logged in full under it
-        ref = new_reference()
-        log_event(log, "export_failed", logging.ERROR, file=what, of=selection.title,
-                  reference=ref, exc_info=True)
-        dm(client, user_id, f"Sorry, something went wrong making {what} for "
-                            f"{escape(selection.title)} (reference `{ref}`). Nothing was changed; "
-                            "please try again, and if it keeps happening send the reference to "
-                            "the community safety team.")
-
-
 @subcommand("login", "login", "a single-use link to the finance web page, by DM (finance staff "
             "and admins)")
 def login(request, args):
-    token = login_links.issue(request.actor, request.partnership_id)
-    url = f"{request.settings.public_url.rstrip('/')}/finance/login/{token}"
-    later(send_link, request.client, request.actor.id, url)
+    login_links.send_link(request.actor, request.partnership_id)
     minutes = int(login_links.LINK_LIFETIME.total_seconds() // 60)
     return Reply(f"I've sent you a sign-in link to the finance page by DM. It works once, within "
                  f"{minutes} minutes.")
-
-
-def send_link(client, user_id: str, url: str) -> None:
-    minutes = int(login_links.LINK_LIFETIME.total_seconds() // 60)
-    try:
-        # No unfurling: a preview fetch must not spend the single-use link before the person does.
-        client.chat_postMessage(channel=user_id, unfurl_links=False, unfurl_media=False,
-                                text=f"Your sign-in link to the finance page (it works once, "
-                                     f"within {minutes} minutes): <{url}|open the finance page>")
-    except SLACK_FAILURES as error:
-        log_event(log, "sign_in_link_not_sent", logging.WARNING, to=user_id,
-                  error=failure_reason(error))

@@ -2,12 +2,9 @@
 import json
 from datetime import datetime, timedelta
 
-from backend.domain import meetings, partnerships, rounds, times, years
-from backend.domain.errors import NotFound
+from backend.domain import meetings, rounds, times, years
 from backend.domain.money import format_pence
-from backend.slack.announce import announce_round_closed, post_blocks
 from backend.slack.text import escape
-from bot.background import later
 from bot.router import Reply, subcommand
 
 FORM_CALLBACK = "meeting_form"
@@ -59,39 +56,19 @@ def meeting(request, args):
             "(admins and chairs)")
 def agenda(request, args):
     year = years.find_year(request.partnership_id)
-    meetings.may_post_agenda(request.actor, year.partnership_id)
-    coming = meetings.upcoming(year.id)
-    if not coming:
-        raise NotFound(f"No working-group meeting is scheduled for {year.label}: an admin can "
-                       "add one with `/crg meeting`.")
-    channel = partnerships.working_group_channel(year.partnership_id)
-    if not channel:
-        raise NotFound("This partnership has no working-group channel to post the agenda to.")
-    items = meetings.agenda(coming[0].id)
-    if not items:
-        return Reply(f"Nothing is on the agenda of {escape(coming[0].title)}: no upfront proposal "
-                     "is waiting for the working group.")
-    later(post_agenda, request.client, coming[0], items, channel)
-    return Reply(f"Posting {len(items)} agenda item{'s' if len(items) != 1 else ''} for "
-                 f"{escape(coming[0].title)} ({times.show(coming[0].held_at)}) to <#{channel}>.")
-
-
-def post_agenda(client, meeting, items, channel: str) -> None:
-    client.chat_postMessage(channel=channel, text=(
-        f"*Agenda: {escape(meeting.title)}* on {times.show(meeting.held_at)} — {len(items)} "
-        f"upfront proposal{'s' if len(items) != 1 else ''} in by the cut-off "
-        f"({times.show(meeting.cutoff_at)}). Decisions go on the buttons under each one."))
-    for position, item in enumerate(items, start=1):
-        answer = client.chat_postMessage(channel=channel, text=f"Agenda item {position}: {item.ref}",
-                                         blocks=post_blocks(item))
-        meetings.record_agenda_post(meeting.id, item.id, position, answer["channel"], answer["ts"])
+    posted = meetings.post_agenda(request.actor, year.id)
+    if not posted.items:
+        return Reply(f"Nothing is on the agenda of {escape(posted.meeting.title)}: no upfront "
+                     "proposal is waiting for the working group.")
+    return Reply(f"Posting {posted.items} agenda item{'s' if posted.items != 1 else ''} for "
+                 f"{escape(posted.meeting.title)} ({times.show(posted.meeting.held_at)}) to "
+                 f"<#{posted.channel}>.")
 
 
 @subcommand("close-upfront", "close-upfront", "open the tactical pot once every upfront "
             "proposal is decided (admins)")
 def close_upfront(request, args):
     year = years.find_year(request.partnership_id)
-    rolled = rounds.close_upfront_round(request.actor, year.id)
-    later(announce_round_closed, request.client, year.partnership_id, year.label, rolled)
+    rolled = rounds.close_upfront_round(request.actor, year.id)  # the group is told by the domain
     return Reply(f"The upfront round for {year.label} is closed: {format_pence(rolled)} rolled "
                  "into the tactical pot, which is now open.")

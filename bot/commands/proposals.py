@@ -3,10 +3,8 @@ from backend.domain import proposals, years
 from backend.domain.errors import InvalidInput
 from backend.domain.pots import year_figures
 from backend.domain.workflow import STATUS_LABELS
-from backend.slack.announce import refresh_post
 from backend.slack.blocks import history_blocks, proposal_blocks, proposal_line, section
 from backend.slack.text import escape, nearest
-from bot.background import later
 from bot.router import Reply, subcommand
 from bot.views import proposal_form
 from bot.views.finance_forms import latest_progress_blocks
@@ -49,7 +47,6 @@ def edit(request, args):
 def withdraw(request, args):
     found = proposals.find(request.partnership_id, _need_ref(args, "withdraw REF"))
     done = proposals.withdraw(request.actor, found.id)
-    later(refresh_post, request.client, done)
     return Reply(f"{done.ref} “{escape(done.title)}” is withdrawn.")
 
 

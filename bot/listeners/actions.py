@@ -3,7 +3,8 @@ import json
 import re
 
 from backend.domain.errors import DomainError
-from backend.slack.text import escape
+from backend.domain.outbox.notes import Note, tell
+from bot.background import tell_person
 from bot.commands.proposals import open_form
 from bot.context import NeedsPartnership, SlackRequest, actor_of, partnership_for
 from bot.listeners.commands import ask_partnership, run
@@ -33,6 +34,6 @@ def register(app, settings) -> None:
             open_form(client, body["trigger_id"], partnership_for(user, None, forced), user)
         except NeedsPartnership as ambiguous:
             buttons = ask_partnership([(pid, name) for pid, name in ambiguous.choices], "propose")
-            client.chat_postMessage(channel=user, text=buttons.text, blocks=buttons.blocks)
+            tell(Note(user, "question", text=buttons.text, blocks=tuple(buttons.blocks)))
         except DomainError as refusal:
-            client.chat_postMessage(channel=user, text=escape(refusal.message))
+            tell_person(user, None, refusal.message)

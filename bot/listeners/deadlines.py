@@ -3,11 +3,9 @@ import json
 
 from backend.domain import deadlines
 from backend.domain.errors import DomainError
-from backend.slack.announce import tell
-from bot.background import later
-from bot.commands.deadlines import ADD_CALLBACK, MOVE_CALLBACK, deadline_line, read_when
+from bot.commands.deadlines import ADD_CALLBACK, MOVE_CALLBACK, read_when
 from bot.context import actor_of
-from bot.forms import REFUSED, saved
+from bot.forms import saved
 
 
 def _errors(refusal: DomainError) -> dict[str, str]:
@@ -23,18 +21,12 @@ def register(app, settings) -> None:
         meta = json.loads(view["private_metadata"])
         kind = ((values.get("kind") or {}).get("value", {}).get("selected_option") or {}).get("value", "")
         title = (values.get("title") or {}).get("value", {}).get("value") or ""
-        made = saved(ack, lambda: deadlines.add(actor, meta["p"], kind, title, read_when(values)),
-                     _errors)
-        if made is REFUSED:
-            return
-        later(tell, client, actor.id, None, f"Added {deadline_line(made)[2:]}.")
+        saved(ack, lambda: deadlines.add(actor, meta["p"], kind, title, read_when(values)),
+              _errors)  # the domain confirms it to them by DM
 
     @app.view(MOVE_CALLBACK)
     def move(ack, body, view, client):
         actor = actor_of(body, settings)
         meta = json.loads(view["private_metadata"])
-        moved = saved(ack, lambda: deadlines.move(actor, meta["d"], read_when(view["state"]["values"])),
-                      _errors)
-        if moved is REFUSED:
-            return
-        later(tell, client, actor.id, None, f"Moved: {deadline_line(moved)[2:]}.")
+        saved(ack, lambda: deadlines.move(actor, meta["d"], read_when(view["state"]["values"])),
+              _errors)

@@ -2,15 +2,14 @@
 import json
 import re
 
-from backend.domain import decisions, proposals
+from backend.domain import decisions
 from backend.domain.errors import DomainError
 from backend.domain.money import parse_amount
-from backend.slack.announce import after_decision, tell
+from backend.domain.outbox import notes
 from backend.slack.decision_blocks import FORMS
-from backend.slack.text import escape
-from bot.background import later
+from bot.background import tell_person
 from bot.context import actor_of
-from bot.forms import REFUSED, saved
+from bot.forms import saved
 from bot.views.decision_form import FORM_CALLBACK, form, read_form
 
 
@@ -29,6 +28,12 @@ def record(actor, action: str, proposal_id: int, expected: str, answers: dict):
                             expected_status=expected, on=answers.get("on"))
 
 
+def _proposal_id(value: dict) -> int:
+    """The proposal a button or form names; anything but a plain number (forged) names none."""
+    raw = str(value.get("p", ""))
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 15 else 0
+
+
 def _where(body: dict) -> tuple[str, str]:
     container = body.get("container") or {}
     return (container.get("channel_id") or (body.get("channel") or {}).get("id") or "",
@@ -43,16 +48,15 @@ def register(app, settings) -> None:
         name = action["action_id"][len("decide_"):]
         choice = json.loads(action.get("value") or "{}")
         channel, ts = _where(body)
+        proposal_id = _proposal_id(choice)
         try:
-            if name in FORMS:
-                found = proposals.get(int(choice["p"]))
+            if name in FORMS:  # asked before the form opens, and again when it is saved
+                found = decisions.may_decide(actor, proposal_id, name, choice.get("s"))
                 client.views_open(trigger_id=body["trigger_id"], view=form(name, found, channel, ts))
                 return
-            outcome = record(actor, name, int(choice["p"]), choice.get("s"), {})
+            record(actor, name, proposal_id, choice.get("s"), {})
         except DomainError as refusal:
-            later(tell, client, actor.id, channel, escape(refusal.message))
-            return
-        later(after_decision, client, outcome, name, actor.id, channel)
+            tell_person(actor.id, channel, refusal.message)
 
     @app.view(FORM_CALLBACK)
     def on_decision_form(ack, body, view, client):
@@ -65,8 +69,6 @@ def register(app, settings) -> None:
         def against_input(refusal):
             return {refusal.field if refusal.field in blocks else blocks[0]: refusal.message}
 
-        outcome = saved(ack, lambda: record(actor, meta["a"], int(meta["p"]), meta.get("s"), answers),
-                        against_input)
-        if outcome is REFUSED:
-            return
-        later(after_decision, client, outcome, meta["a"], actor.id, meta.get("c") or None)
+        notes.from_slack(meta.get("c") or None)  # where the decision's warnings are said
+        saved(ack, lambda: record(actor, meta["a"], _proposal_id(meta), meta.get("s"), answers),
+              against_input)

@@ -1,33 +1,17 @@
 """The progress and spend forms' submissions, and the reminders' "Report progress" button.
 
 Each submission is one service call: a refusal is shown against its input and nothing is saved;
-on success the modal closes and the confirmation (and the refresh of the proposal's channel
-posts) follows in the background.
+on success the modal closes, and the confirmation (ephemerally where the person typed the
+command, else by DM) and the refresh of the proposal's channel posts come from the outbox.
 """
-from backend.domain import progress, proposals, spend
+from backend.domain import progress, spend
 from backend.domain.errors import DomainError
-from backend.domain.money import format_pence
-from backend.slack.announce import refresh_post, tell
+from backend.domain.outbox import notes
 from backend.slack.reminder_messages import PROGRESS_ACTION
-from backend.slack.text import escape
-from bot.background import later
+from bot.background import tell_person
 from bot.context import actor_of
-from bot.forms import REFUSED, saved
+from bot.forms import saved
 from bot.views import finance_forms
-
-
-def _origin(channel: str | None) -> str | None:
-    """Where to confirm: ephemerally in the channel the person typed in, else (a DM) by DM."""
-    return channel if channel and channel[0] in "CG" else None
-
-
-def after_progress(client, proposal_id: int, report, user_id: str, channel: str | None) -> None:
-    project = proposals.get(proposal_id)
-    tell(client, user_id, channel,
-         f"Thanks: your progress report on {project.ref} “{escape(project.title)}” for "
-         f"{escape(report.period)} is saved ({report.rag.capitalize()}). `/crg show {project.ref}` "
-         "shows it.")
-    refresh_post(client, project)
 
 
 def register(app, settings) -> None:
@@ -35,27 +19,19 @@ def register(app, settings) -> None:
     def submit_progress(ack, body, view, client):
         actor = actor_of(body, settings)
         meta = finance_forms.metadata(view)
-        report = saved(ack, lambda: progress.record(
+        notes.from_slack(meta.get("channel") or None)  # confirmed where they typed the command
+        saved(ack, lambda: progress.record(
             actor, meta["proposal_id"], **finance_forms.read_progress(view["state"]["values"])),
             lambda refusal: finance_forms.errors_for(refusal, finance_forms.PROGRESS_BLOCKS))
-        if report is REFUSED:
-            return
-        later(after_progress, client, meta["proposal_id"], report, actor.id,
-              _origin(meta.get("channel")))
 
     @app.view(finance_forms.SPEND_CALLBACK)
     def submit_spend(ack, body, view, client):
         actor = actor_of(body, settings)
         meta = finance_forms.metadata(view)
-        line = saved(ack, lambda: spend.record(
+        notes.from_slack(meta.get("channel") or None)
+        saved(ack, lambda: spend.record(
             actor, meta["proposal_id"], **finance_forms.read_spend(view["state"]["values"])),
             lambda refusal: finance_forms.errors_for(refusal, finance_forms.SPEND_BLOCKS))
-        if line is REFUSED:
-            return
-        project = proposals.get(line.proposal_id)
-        later(tell, client, actor.id, _origin(meta.get("channel")),
-              f"Recorded spend line {line.id}: {format_pence(line.amount_pence)} on {project.ref} "
-              f"in Q{line.quarter} ({escape(line.memo)}).")
 
     @app.action(PROGRESS_ACTION)
     def open_progress(ack, body, action, client):
@@ -66,7 +42,7 @@ def register(app, settings) -> None:
         try:  # refused before anything is typed: by DM, or ephemerally where the button was
             project = progress.may_report(actor, int(value) if value.isdigit() else 0)
         except DomainError as refusal:
-            tell(client, actor.id, _origin(channel), escape(refusal.message))
+            tell_person(actor.id, channel, refusal.message)
             return
         client.views_open(trigger_id=body["trigger_id"],
                           view=finance_forms.progress_form(project, channel))

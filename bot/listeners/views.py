@@ -1,15 +1,14 @@
 """Modal submissions: the proposal form (new and edit).
 
-The answer to Slack carries only the outcome (close the modal, or the inline errors); posting
-to the working group and confirming to the proposer happen after it, in the background.
+The answer to Slack carries only the outcome (close the modal, or the inline errors); the post
+to the working group and the proposer's confirmation are written to the outbox with the proposal
+and sent once Slack has its answer (`bot.background`).
 """
 from backend.domain import proposals
 from backend.domain.errors import DomainError, FieldErrors
-from backend.slack.announce import announce_new, refresh_post
 from bot import contact_names
-from bot.background import later
 from bot.context import actor_of
-from bot.forms import REFUSED, saved
+from bot.forms import saved
 from bot.views import proposal_form
 
 
@@ -38,9 +37,7 @@ def register(app, settings) -> None:
             return proposals.submit(actor, meta["year_id"], draft,
                                     submission_key=f"view:{view['id']}")
 
-        result = saved(ack, save, _errors)
-        if result is not REFUSED and result[1]:
-            later(announce_new, client, result[0])
+        saved(ack, save, _errors)
 
     @app.view(proposal_form.EDIT_CALLBACK)
     def edit(ack, body, view, client):
@@ -50,7 +47,5 @@ def register(app, settings) -> None:
             meta, draft = _draft(body, view, client)
             return proposals.edit(actor, meta["proposal_id"], draft)
 
-        changed = saved(ack, save, _errors)
-        if changed is not REFUSED:
-            later(refresh_post, client, changed)
+        saved(ack, save, _errors)
 

@@ -14,6 +14,8 @@ from backend.domain.errors import NotAllowed, NotFound
 from backend.domain.exports import giving360
 from backend.domain.exports.data import gather
 from backend.domain.exports.workbook import write_workbook
+from backend.domain.outbox import notes
+from backend.domain.outbox.notes import Note
 from backend.settings import Settings
 from models import FinancialYear, database
 
@@ -52,6 +54,20 @@ def may_export(actor: Actor, partnership_id: int) -> None:
     """Who may take a partnership's spend sheet and 360Giving file, from Slack, the command line
     or the finance page: its finance staff, chairs and admins."""
     require(actor, partnership_id, "finance", "chair", doing="export the spend sheet")
+
+
+FILES = ("spend_sheet", "giving360")
+
+
+def send_file(actor: Actor, selection: Selection, kind: str) -> None:
+    """The spend sheet (`spend_sheet`) or the 360Giving file (`giving360`) of the selection, to
+    the person's DM. It is made as it is sent, so it shows the ledger at that moment."""
+    if kind not in FILES:
+        raise ValueError(f"unknown file: {kind}")
+    asked = times.to_local(times.now()).strftime("%-d %b %Y %H:%M:%S")
+    notes.tell(Note(actor.id, "export", kind,
+                    {"year_ids": list(selection.year_ids), "title": selection.title,
+                     "file_stem": selection.file_stem, "asked": asked}, kind="upload"))
 
 
 def write_spend_sheet(selection: Selection, out) -> None:

@@ -15,8 +15,7 @@ from typing import Callable, NamedTuple
 
 from backend.domain.database import is_postgres, write_transaction
 from backend.domain.outbox.owners import Owner
-from models import database
-from models.deadlines import Reminder, ReminderMessage
+from models import OutboxMessage, Reminder, database
 
 
 class Wanted(NamedTuple):
@@ -30,7 +29,7 @@ class Wanted(NamedTuple):
 
 
 def claim(partnership_id: int, recipient: str, purpose: str, rows: list[dict], now: datetime,
-          owner: Owner, render) -> ReminderMessage | None:
+          owner: Owner, render) -> OutboxMessage | None:
     """Claim the keys not yet held and make the message carrying them; None if none were free."""
     claimed = claim_all([Wanted(partnership_id, recipient, purpose, rows, render)], now, owner)
     return claimed[0] if claimed else None
@@ -40,11 +39,11 @@ def _new_ids(count: int) -> list[int]:
     """Ids for new messages, taken before inserting them (inside the claim transaction)."""
     if is_postgres():
         cursor = database.execute_sql(
-            "SELECT nextval(pg_get_serial_sequence('reminder_message', 'id')) "
+            "SELECT nextval(pg_get_serial_sequence('outbox_message', 'id')) "
             "FROM generate_series(1, %s)", (count,))
         return [row[0] for row in cursor.fetchall()]
     # SQLite: the IMMEDIATE transaction holds the only write lock, so max + 1 is free.
-    top = database.execute_sql("SELECT COALESCE(MAX(id), 0) FROM reminder_message").fetchone()[0]
+    top = database.execute_sql("SELECT COALESCE(MAX(id), 0) FROM outbox_message").fetchone()[0]
     return list(range(top + 1, top + 1 + count))
 
 
@@ -67,7 +66,7 @@ def _insert(model, rows: list[dict], *, ignore_conflicts: bool = False) -> None:
                              f'{", ".join([one] * len(part))}{tail}', params)
 
 
-def claim_all(wanted: list[Wanted], now: datetime, owner: Owner) -> list[ReminderMessage]:
+def claim_all(wanted: list[Wanted], now: datetime, owner: Owner) -> list[OutboxMessage]:
     """Claim every (partnership, recipient, purpose, key rows, render) in one transaction.
 
     A handful of statements whatever the number of messages: the messages are rendered as if
@@ -82,14 +81,14 @@ def claim_all(wanted: list[Wanted], now: datetime, owner: Owner) -> list[Reminde
         made, keyed = [], []
         for message_id, (partnership_id, recipient, purpose, rows, render) in zip(ids, wanted):
             text, blocks = render({row["key"] for row in rows})
-            made.append(ReminderMessage(
+            made.append(OutboxMessage(
                 id=message_id, partnership=partnership_id, recipient=recipient, purpose=purpose,
                 text=text, blocks=json.dumps(blocks), state="claimed", owner=owner.token,
                 claimed_at=now, created_at=now, attempts=0, error="", ts=""))
             keyed.extend({**row, "partnership": partnership_id, "recipient": recipient,
                           "message": message_id, "created_at": now} for row in rows)
-        names = [f.name for f in ReminderMessage._meta.sorted_fields if f.name != "delivered_at"]
-        _insert(ReminderMessage, [{n: m.partnership_id if n == "partnership" else getattr(m, n)
+        names = [f.name for f in OutboxMessage._meta.sorted_fields if f.name != "delivered_at"]
+        _insert(OutboxMessage, [{n: m.partnership_id if n == "partnership" else getattr(m, n)
                                    for n in names} for m in made])
         keyed.sort(key=lambda row: row["key"])
         _insert(Reminder, keyed, ignore_conflicts=True)
@@ -102,12 +101,12 @@ def claim_all(wanted: list[Wanted], now: datetime, owner: Owner) -> list[Reminde
         for message, (_, _, _, rows, render) in zip(made, wanted):
             got = mine.get(message.id, set())
             if not got:
-                ReminderMessage.delete().where(ReminderMessage.id == message.id).execute()
+                OutboxMessage.delete().where(OutboxMessage.id == message.id).execute()
                 continue
             if len(got) < len(rows):
                 text, blocks = render(got)
                 message.text, message.blocks = text, json.dumps(blocks)
-                ReminderMessage.update(text=message.text, blocks=message.blocks).where(
-                    ReminderMessage.id == message.id).execute()
+                OutboxMessage.update(text=message.text, blocks=message.blocks).where(
+                    OutboxMessage.id == message.id).execute()
             kept.append(message)
     return kept

@@ -1,20 +1,26 @@
-"""Which clock holds a claim, and whether that clock still runs.
+"""Which process holds a claim on an outbox message, and whether that process still runs.
 
-Every outbox row is owned by the clock that claimed it (`backend.domain.outbox.claims`). Another
-clock may take a row over only when its owner is dead: taking over a live clock's message would
-send it twice. So liveness must be certain, not guessed from timeouts where the database can
-say. On PostgreSQL each clock holds a session-level advisory lock on its token for as long as it
-lives (on its own connection), and the server drops the lock the moment the process dies, so
-`pg_try_advisory_lock(token)` succeeding means the owner is gone. On SQLite (one laptop) a claim
-older than LEASE is taken to be abandoned.
+Every outbox row is owned by the sender that claimed it: a clock, or a web (or Socket Mode)
+process sending what its own requests wrote. Another sender may take a row over only when its
+owner is dead: taking over a live sender's message would send it twice. So liveness must be
+certain, not guessed from timeouts where it can be known. On PostgreSQL each sender holds a
+session-level advisory lock on its token for as long as it lives (on its own connection), and
+the server drops the lock the moment the process dies, so `pg_try_advisory_lock(token)`
+succeeding means the owner is gone. On SQLite (one machine) each sender writes where it runs
+(`OutboxSender`: host, pid and the kernel's start time of that pid), so a sender on this machine
+whose process is gone is known dead at once; otherwise a claim older than LEASE is taken to be
+abandoned.
 """
 import logging
+import os
 import secrets
+import socket
 from datetime import datetime, timedelta
 
-from backend.domain.database import is_postgres
+from backend.domain import times
+from backend.domain.database import is_postgres, write_transaction
 from backend.logs import log_event
-from models import database
+from models import OutboxSender, database
 
 log = logging.getLogger("crg.outbox")
 
@@ -22,14 +28,29 @@ LOCK_CLASS = 7302  # advisory lock namespace of clock owners (7301 is the migrat
 LEASE = timedelta(minutes=15)
 
 
-class Owner:
-    """This clock process: a random token, kept alive on PostgreSQL by an advisory lock."""
+def _process_started(pid: int) -> str:
+    """The kernel's start time of a process (clock ticks since boot), or "" where there is no
+    /proc: with the pid, it names one process, since pids are reused."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
 
-    def __init__(self, token: int | None = None):
+
+class Owner:
+    """This sending process: a random token, kept alive on PostgreSQL by an advisory lock, and
+    described by where it runs (for SQLite)."""
+
+    def __init__(self, token: int | None = None, role: str = "clock"):
         self.token = token or secrets.randbelow(2**31 - 2) + 1
+        self.role = role
         self._connection = None
+        self._registered = False
 
     def start(self) -> "Owner":
+        if not is_postgres():
+            self._register()
         if is_postgres() and self._connection is None:  # SQLite needs no lock (see LEASE)
             import psycopg2
 
@@ -62,16 +83,31 @@ class Owner:
             self.start()
         return self
 
+    def _register(self) -> None:
+        if self._registered:
+            return
+        pid = os.getpid()
+        with write_transaction():
+            OutboxSender.insert(token=self.token, host=socket.gethostname(), pid=pid,
+                                process_started=_process_started(pid), role=self.role,
+                                started_at=times.now()).on_conflict_replace().execute()
+        self._registered = True
+
     def close(self) -> None:
+        """This sender stops: a claim it still holds is anyone's at once."""
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+        if self._registered:
+            with write_transaction():
+                OutboxSender.delete().where(OutboxSender.token == self.token).execute()
+            self._registered = False
 
     @staticmethod
     def gone(tokens: set[int], stale: dict[int, datetime], now: datetime) -> set[int]:
         """Which of these owners no longer run (`stale`: each owner's oldest claim, for SQLite)."""
         if not is_postgres():
-            return {t for t in tokens if t is None or stale[t] < now - LEASE}
+            return {t for t in tokens if t is None or _gone_here(t, stale[t], now)}
         dead = set()
         for token in tokens:
             if token is None:
@@ -83,3 +119,14 @@ class Owner:
                 database.execute_sql("SELECT pg_advisory_unlock(%s, %s)", (LOCK_CLASS, token))
                 dead.add(token)
         return dead
+
+
+def _gone_here(token: int, oldest_claim: datetime, now: datetime) -> bool:
+    """SQLite: a sender on this machine is gone when its process is; one that stopped cleanly
+    left no row; one elsewhere is gone once its oldest claim is older than LEASE."""
+    sender = OutboxSender.get_or_none(OutboxSender.token == token)
+    if sender is None:
+        return oldest_claim < now - LEASE if token else True
+    if sender.host == socket.gethostname() and sender.process_started:
+        return _process_started(sender.pid) != sender.process_started
+    return oldest_claim < now - LEASE
