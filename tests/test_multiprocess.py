@@ -320,7 +320,8 @@ def check_ledger(year_id: int, ids: list[int]):
 
 
 def _posts(calls, channel=None):
-    return [c for c in calls if c.method == "chat.postMessage"
+    """The messages Slack took (a 429 posted nothing: Slack asked to wait)."""
+    return [c for c in calls if c.method == "chat.postMessage" and c.answered == "ok"
             and (channel is None or c.args["channel"] == channel)]
 
 
@@ -345,7 +346,9 @@ def check_slack(stack: Stack, ids: list[int], due: list):
     # the work in hand first), so a duplicate would be in the recording now.
     stack.stop_senders()
     calls = fake.calls()
-    assert [c for c in calls if c.answered != "ok"] == []  # valid calls, every one
+    # valid calls, every one; a 429 is Slack's limit of a message a second per channel, met by
+    # waiting and sending again (each message still arrives once: below)
+    assert [c for c in calls if c.answered not in ("ok", "429")] == []
 
     for pid, ref in refs.items():
         mine = [c for c in proposer_dms(calls) if ref in c.args["text"]]

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.slack import block_kit
 from tests.slack.ids import (
     APP_ID,
     BOT_ID,
@@ -78,6 +79,7 @@ MESSAGE_CONTENT_ARGS = ("text", "blocks", "attachments")
 METHODS_NEEDING_CONTENT = frozenset({"chat.postMessage", "chat.postEphemeral"})
 
 RESPONSE_URL_METHOD = "response_url"
+POST_RATE, POST_BURST = 1.0, 5  # chat.postMessage: messages a second per channel, and a burst
 
 
 # --------------------------------------------------------------------------
@@ -131,6 +133,23 @@ def _is_blank(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
+MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
+VIEW_METHODS = frozenset({"views.open", "views.push", "views.update", "views.publish"})
+
+
+def content_problems(method: str, args: dict[str, Any]) -> list[Problem]:
+    """What Slack refuses in a message's or a view's content (`invalid_blocks`,
+    `msg_too_long`): nothing the app builds may be lost to Slack's refusal in production."""
+    if method in MESSAGE_METHODS:
+        found = block_kit.message_problems(args, decoded(args.get("blocks")))
+    elif method in VIEW_METHODS:
+        found = block_kit.view_problems(decoded(args.get("view")))
+    else:
+        return []
+    return [Problem("msg_too_long" if "message text" in f else "invalid_blocks", f"{method}: {f}")
+            for f in found]
+
+
 def find_problems(method: str, args: dict[str, Any], headers: dict[str, str]) -> list[Problem]:
     """Everything wrong with a call, in the order Slack would complain."""
     spec = method_spec(method)
@@ -146,6 +165,10 @@ def find_problems(method: str, args: dict[str, Any], headers: dict[str, str]) ->
         problems.append(Problem("invalid_arguments", f"{method}: missing required argument(s): {', '.join(missing)}"))
     if method in METHODS_NEEDING_CONTENT and all(_is_blank(args.get(a)) for a in MESSAGE_CONTENT_ARGS):
         problems.append(Problem("no_text", f"{method}: needs one of {', '.join(MESSAGE_CONTENT_ARGS)}"))
+    try:
+        problems += content_problems(method, args)
+    except (ValueError, TypeError, AttributeError) as error:  # blocks that are not even JSON
+        problems.append(Problem("invalid_blocks", f"{method}: unreadable blocks ({error})"))
     return problems
 
 
@@ -333,6 +356,13 @@ class FakeSlackAPI:
         # Every accepted chat.postMessage, per conversation id (a DM's "D…" id for a user id),
         # oldest first: what conversations.history answers from.
         self._posted: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        # Slack's limit on chat.postMessage: about one message per second per channel, with
+        # short bursts (a bucket of POST_BURST refilled at POST_RATE a second); then 429 with
+        # Retry-After. None switches it off (a test that sweeps a year in seconds of real time).
+        self.post_rate: tuple[float, int] | None = (POST_RATE, POST_BURST)
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._down = False  # an outage: every API call answers 503 until it ends
+        self._delays: dict[str, deque[float]] = defaultdict(deque)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -432,6 +462,9 @@ class FakeSlackAPI:
             self._faults.clear()
             self._pending_uploads.clear()
             self._uploaded_files.clear()
+            self._buckets.clear()
+            self._delays.clear()
+            self._down = False
 
     def posted(self, channel: str) -> list[dict[str, Any]]:
         """Messages accepted in a conversation (a user id means the bot's DM), oldest first:
@@ -487,6 +520,34 @@ class FakeSlackAPI:
         ``"reset"``."""
         self._queue(method, Fault("reset", Reply(0, b"", reset=True), after_posting), times)
 
+    def outage(self, down: bool = True) -> None:
+        """Slack goes down (every Web API call answers a bare 503, doing nothing) or, with
+        ``down=False``, comes back."""
+        with self._lock:
+            self._down = down
+
+    def delay(self, method: str, seconds: float, times: int = 1) -> None:
+        """Answer the next ``times`` calls to ``method`` only after ``seconds`` (Slack being
+        slow), having carried them out as usual."""
+        with self._lock:
+            self._delays[method].extend([seconds] * times)
+
+    def _rate_limited(self, method: str, args: dict[str, Any]) -> bool:
+        """Whether this chat.postMessage is over its channel's rate (and so refused)."""
+        if method != "chat.postMessage" or self.post_rate is None or not args.get("channel"):
+            return False
+        rate, burst = self.post_rate
+        channel = _conversation_id(str(args["channel"]))
+        now = time.monotonic()
+        with self._lock:
+            tokens, then = self._buckets.get(channel, (float(burst), now))
+            tokens = min(float(burst), tokens + (now - then) * rate)
+            if tokens < 1:
+                self._buckets[channel] = (tokens, now)
+                return True
+            self._buckets[channel] = (tokens - 1, now)
+            return False
+
     def _queue(self, method: str, fault: Fault, times: int) -> None:
         with self._lock:
             self._faults[method].extend([fault] * times)
@@ -530,10 +591,22 @@ class FakeSlackAPI:
         except ValueError as error:  # json.JSONDecodeError included
             args, problems = {}, [Problem("invalid_json", f"{method}: body is not a JSON object ({error})")]
         fault = self._next_fault(method)
+        with self._lock:
+            down = self._down
+            pause = self._delays[method].popleft() if self._delays.get(method) else 0.0
+        if down:
+            reply = Reply(503, b"Service Unavailable", {"Content-Type": "text/plain"})
+            self._record(Call(method, args, headers, time.time(), "503", path), [])
+            return reply
+        if pause:
+            time.sleep(pause)
         if fault is not None:
             reply, answered = fault.reply, fault.label
             if fault.after_success and not problems:
                 _, _, problems = self._success(method, args)
+        elif not problems and self._rate_limited(method, args):
+            reply = Reply.json({"ok": False, "error": "ratelimited"}, 429, {"Retry-After": "1"})
+            answered = "429"
         elif problems:
             reply, answered = Reply.error(problems[0].error), f"error:{problems[0].error}"
         else:
@@ -555,7 +628,10 @@ class FakeSlackAPI:
         """bolt's ``respond()`` posts JSON here; recorded like an API call."""
         fault = self._next_fault(RESPONSE_URL_METHOD)
         reply, answered = (fault.reply, fault.label) if fault else (Reply.json({"ok": True}), "ok")
-        self._record(Call(RESPONSE_URL_METHOD, message, headers, time.time(), answered, path), [])
+        problems = [Problem("invalid_blocks", f"response_url: {f}") for f in
+                    block_kit.message_problems(message, decoded(message.get("blocks")))]
+        self._record(Call(RESPONSE_URL_METHOD, message, headers, time.time(), answered, path),
+                     problems)
         return reply
 
     def _upload(self, file_id: str, content: bytes) -> Reply:
@@ -735,6 +811,11 @@ class FakeSlackAPI:
             upload = self._pending_uploads.pop(file["id"])
             title = file.get("title") or upload["filename"]
             self._uploaded_files[file["id"]] = {**upload, "title": title, **shared}
+        if args.get("channel_id"):  # shared into a conversation: a message with the files in it
+            message = _bot_message({"text": args.get("initial_comment") or ""}, new_ts())
+            message["files"] = [{"id": f["id"], "title": self._uploaded_files[f["id"]]["title"],
+                                 "name": self._uploaded_files[f["id"]]["filename"]} for f in files]
+            self._posted[args["channel_id"]].append(message)
         return {"files": [{"id": f["id"], "title": self._uploaded_files[f["id"]]["title"]} for f in files]}
 
 
