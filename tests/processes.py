@@ -162,11 +162,12 @@ class FakeSlackProcess:
     it is in production, so its work is neither timed with the app's nor sharing its GIL. Every
     call it receives is appended to `record_path`; `calls()` reads them back."""
 
-    def __init__(self, record_path: Path):
+    def __init__(self, record_path: Path, post_rate: str | None = None):
         self.record_path = Path(record_path)
+        rate = ["--post-rate", post_rate] if post_rate else []
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.slack.fake_api", "--port", "0",
-             "--record", str(self.record_path)],
+             "--record", str(self.record_path), *rate],
             cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
         line = self.proc.stdout.readline().split()
         if not line or line[0] != "READY":

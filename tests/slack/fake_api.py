@@ -895,10 +895,17 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--record", help="append each call to this file as a JSON line")
+    parser.add_argument("--post-rate", default=f"{POST_RATE:g}/{POST_BURST}",
+                        help="chat.postMessage per second per channel / burst, or off")
     options = parser.parse_args(argv)
     # SIGTERM (what Popen.terminate sends) must stop the server cleanly too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with FakeSlackAPI(port=options.port, record_path=options.record) as fake:
+        if options.post_rate == "off":
+            fake.post_rate = None
+        else:
+            rate, burst = options.post_rate.split("/")
+            fake.post_rate = (float(rate), int(burst))
         print(f"READY {fake.base_url}", flush=True)
         try:
             while True:
