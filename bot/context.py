@@ -39,6 +39,21 @@ def partnerships_of_person(user_id: str) -> list[int]:
     return [every[0].id] if len(every) == 1 else []
 
 
+def offered_partnerships(user_id: str) -> list[int]:
+    """What the person is asked to choose from when a request could mean several: their own
+    partnerships, or (someone in none yet) every partnership."""
+    return partnerships_of_person(user_id) or [p.id for p in partnerships.list_partnerships()]
+
+
+def chosen_partnership(actor: Actor, value) -> int:
+    """A partnership the person chose from a question (a button's value): one they were offered,
+    or refused as forged (and recorded)."""
+    text = str(value or "")
+    chosen = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 0
+    people.may_act_in(actor, chosen, offered_partnerships(actor.id))
+    return chosen
+
+
 def partnership_for(user_id: str, channel_id: str | None, forced: int | None = None) -> int:
     if forced:
         return forced

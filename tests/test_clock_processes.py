@@ -15,8 +15,7 @@ from datetime import datetime
 import pytest
 
 from backend.domain import deadlines, partnerships, reminders, times, years
-from models import database
-from models import OutboxMessage, Reminder
+from models import OutboxMessage, Reminder, database
 from tests.builders import ADMIN
 from tests.conftest import _fresh_postgres
 from tests.slack.fake_api import FakeSlackAPI

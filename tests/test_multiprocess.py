@@ -24,8 +24,15 @@ from backend.domain.database import connect_database
 from backend.domain.pots import year_figures
 from bot.views.decision_form import FORM_CALLBACK
 from bot.views.proposal_form import SUBMIT_CALLBACK
-from models import AuditRecord, FinancialYear, LedgerEntry, Proposal, database
-from models import OutboxMessage, Reminder
+from models import (
+    AuditRecord,
+    FinancialYear,
+    LedgerEntry,
+    OutboxMessage,
+    Proposal,
+    Reminder,
+    database,
+)
 from tests.conftest import ADMIN_URL, REQUIRE_POSTGRES, _admin_connection
 from tests.processes import FakeSlackProcess, Gunicorn, crg, start_crg, stop, throwaway_database
 from tests.slack.ids import new_id, new_ts

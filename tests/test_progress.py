@@ -154,6 +154,10 @@ def _denials():
             .order_by(AuditRecord.id)]
 
 
+REPORT = "tried to report progress on CRG-2024/25-001"  # in plain words, not a function's name
+SPEND = "tried to record spend on CRG-2024/25-001"
+
+
 def test_who_may_report_or_record_is_asked_once_and_answered_as_the_save_would(db):
     year = open_year(900_000)
     pid = approved(year, "2,000", contact_slack_id=CONTACT.id)
@@ -173,10 +177,10 @@ def test_who_may_report_or_record_is_asked_once_and_answered_as_the_save_would(d
             assert asked.value.message == saved.value.message
     # Each refusal of who may act is in the audit trail once, under what was attempted.
     assert _denials() == [
-        ("U_OTHER", pid, "may_report"), ("U_OTHER", pid, "record"),
-        ("U_CHAIR", pid, "may_report"), ("U_CHAIR", pid, "record"),
-        ("U_OTHER", pid, "may_record"), ("U_OTHER", pid, "record Kit"),
-        ("U_CHAIR", pid, "may_record"), ("U_CHAIR", pid, "record Kit")]
+        ("U_OTHER", pid, REPORT), ("U_OTHER", pid, REPORT),
+        ("U_CHAIR", pid, REPORT), ("U_CHAIR", pid, REPORT),
+        ("U_OTHER", pid, SPEND), ("U_OTHER", pid, SPEND),
+        ("U_CHAIR", pid, SPEND), ("U_CHAIR", pid, SPEND)]
     spend.allow_leads_to_record_spend(ADMIN, year.partnership_id, True)
     assert spend.may_record(CONTACT, pid).id == pid
     assert ProgressReport.select().count() == 0 and not LedgerEntry.select().where(

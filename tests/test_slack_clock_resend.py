@@ -21,8 +21,7 @@ from bot.background import drain
 from bot.context import actor_for
 from jobs.clock import clock_client
 from jobs.sweep import sweep
-from models import AuditRecord, Member, database
-from models import OutboxMessage
+from models import AuditRecord, Member, OutboxMessage, database
 from tests.slack.ids import dm_channel_id
 from tests.test_reminders import WG, _claim_for_dead_clock, add, at, quiet_year, texts
 
@@ -275,7 +274,7 @@ def test_someone_without_the_admin_role_is_refused_and_it_is_audited(slack, cloc
         denied = AuditRecord.get((AuditRecord.action == DENIED)
                                  & AuditRecord.actor.startswith(user))
         assert (denied.entity, denied.entity_id) == ("outbox_message", message.id)
-        assert denied.partnership_id == year.partnership_id and "resend" in denied.after
+        assert denied.partnership_id == year.partnership_id and "tried to send a reminder clock message again" in denied.after
     unchanged = OutboxMessage.get_by_id(message.id)
     assert (unchanged.state, unchanged.attempts) == ("failed", message.attempts)
     assert slack.fake.calls_to("chat.update") == []

@@ -62,6 +62,11 @@ def spending(amount="1,250.50", day="2024-09-30", memo="Venue hire", reference="
             "memo": {"value": plain_text(memo)}, "reference": {"value": plain_text(reference)}}
 
 
+REPORT = "tried to report progress on CRG-2024/25-001"  # plain words, not function names
+SPEND = "tried to record spend on CRG-2024/25-001"
+REPORT_2 = "tried to report progress on CRG-2024/25-002"
+
+
 def funded_project(amount="2,000"):
     year = partnership()
     people.grant(ADMIN, year.partnership_id, FINANCE, "finance")
@@ -138,7 +143,7 @@ def test_progress_refusals_come_before_the_form_and_again_when_it_is_saved(slack
     ref = proposals.get(pid).ref
     assert only_they_get_the_form(slack, "progress", ref, pending, refused=[PARTNER],
                                   allowed=[LEAD, SUPERADMIN], callback="progress_report",
-                                  asked="may_report") == (
+                                  asked="tried to report progress on CRG-2024/25-002") == (
         "Only the project's lead (its proposer or named contact) or an admin can report progress "
         "on CRG-2024/25-002.")
 
@@ -148,7 +153,7 @@ def test_progress_refusals_come_before_the_form_and_again_when_it_is_saved(slack
     assert "red, amber or green" in errors["rag"]
     # The form's submission is checked again: someone else's form replayed, a project cancelled.
     assert "Only the project's lead" in submit(slack, view, report(), PARTNER)["narrative"]
-    assert [d["attempted"] for d in denials_of(PARTNER)] == ["may_report", "record"]
+    assert [d["attempted"] for d in denials_of(PARTNER)] == [REPORT_2, REPORT_2]
     decisions.cancel(ADMIN, pid, "OPCC email 1 June")
     assert "not an approved project" in submit(slack, view, report(), LEAD)["narrative"]
     assert ProgressReport.select().count() == 0
@@ -183,7 +188,7 @@ def test_the_reminders_button_tells_anyone_else_why_instead_of_opening_the_form(
         "Only the project's lead (its proposer or named contact) or an admin can report "
         "progress on CRG-2024/25-001."]
     assert slack.fake.calls_to("views.open") == []
-    assert [d["attempted"] for d in denials_of(PARTNER)] == ["may_report"]
+    assert [d["attempted"] for d in denials_of(PARTNER)] == [REPORT]
     decisions.cancel(ADMIN, pid, "OPCC email 1 June")
     slack.slack.action("progress_open", str(pid), user_id=LEAD, channel_id=dm_channel_id(LEAD))
     assert drain(timeout=15)
@@ -233,7 +238,7 @@ def test_spend_refusals_come_before_the_form_and_again_when_it_is_saved(slack):
     pending = proposals.get(propose_only(year, "1,000", pot="tactical")).ref  # only submitted
     assert only_they_get_the_form(slack, "spend", REF, pending, refused=[PARTNER, LEAD],
                                   allowed=[FINANCE, SUPERADMIN], callback="spend_record",
-                                  asked="may_record") == (
+                                  asked="tried to record spend on CRG-2024/25-001") == (
         "Only finance staff or a community safety team admin can record spend on CRG-2024/25-001; "
         "you are a partner in this partnership.")
 
@@ -243,7 +248,7 @@ def test_spend_refusals_come_before_the_form_and_again_when_it_is_saved(slack):
     view = opened(slack, f"spend {REF}", LEAD)  # the partnership lets leads record it
     spend.allow_leads_to_record_spend(ADMIN, year.partnership_id, False)  # ...until now
     assert "Only finance staff" in submit(slack, view, spending(), LEAD)["amount"]
-    assert [d["attempted"] for d in denials_of(LEAD)] == ["may_record", "record"]
+    assert [d["attempted"] for d in denials_of(LEAD)] == [SPEND, SPEND]
     assert spent_on(pid) == 0
     assert submit(slack, view, spending(), FINANCE) == {} and spent_on(pid) == 125_050
 
@@ -342,7 +347,7 @@ def test_a_fully_spent_project_is_refused_before_the_form(slack):
 def test_refused_attempts_stay_in_the_audit_trail_not_in_the_projects_history(slack):
     funded_project("2,000")
     refused_before_the_form(slack, f"progress {REF}", PARTNER)
-    assert [d["attempted"] for d in denials_of(PARTNER)] == ["may_report"]
+    assert [d["attempted"] for d in denials_of(PARTNER)] == [REPORT]
     shown = json.dumps(slack.slack.command(f"show {REF}", user_id=PARTNER).get_json())
     assert "*History*" in shown and "approved" in shown
     assert "denied" not in shown

@@ -5,7 +5,6 @@ role it was told about in a payload.
 """
 from dataclasses import dataclass
 
-from backend.domain.errors import NotAllowed
 from models import Member
 
 ROLES = ("admin", "chair", "finance", "partner")
@@ -48,13 +47,3 @@ def role_of(actor: Actor, partnership_id: int) -> str:
     member = Member.get_or_none((Member.partnership == partnership_id)
                                 & (Member.slack_user_id == actor.id))
     return member.role if member else "partner"
-
-
-def require(actor: Actor, partnership_id: int, *roles: str, doing: str) -> str:
-    """The actor's role, or a refusal that says who may do this instead."""
-    role = role_of(actor, partnership_id)
-    if role == "admin" or role in roles:
-        return role
-    names = [ROLE_NAMES[r] for r in roles if r != "admin"] + [ROLE_NAMES["admin"]]
-    allowed = " or ".join(names)
-    raise NotAllowed(f"Only {allowed} can {doing}; you are {ROLE_NAMES[role]} in this partnership.")

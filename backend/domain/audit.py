@@ -5,12 +5,13 @@ record without its change) cannot exist.
 """
 import functools
 import json
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
 from backend.domain import times
 from backend.domain.actors import Actor
-from backend.domain.errors import NotAllowed
+from backend.domain.database import gather, in_write_transaction, on_end, write_transaction
 from backend.domain.prepared import PreparedInsert
 from models import AuditRecord
 
@@ -48,27 +49,59 @@ def history(entity: str, entity_id: int) -> list[HistoryLine]:
 
 DENIED = "denied"  # the action of the record of a refused attempt
 
+# What a refused attempt was about (a proposal, a clock message...), set around a service call
+# by `about`: its record is then kept with that thing's history. Otherwise the partnership.
+_subject: ContextVar[tuple[str, object] | None] = ContextVar("crg_audit_subject", default=None)
 
-def denials_recorded(entity: str, partnership_of):
-    """Record every permission refusal of a service call, then let the refusal through.
 
-    The refused call's own transaction is rolled back with everything in it, so the record of
-    the attempt (a forged or replayed button, say) is written in a transaction of its own.
-    The wrapped service takes (actor, entity_id, ...).
-    """
-    from backend.domain.database import write_transaction
-
+def about(entity: str, partnership_of):
+    """Keep the records of refused attempts inside the wrapped service with `entity`, the thing
+    the service works on (its second argument, after the actor)."""
     def wrap(service):
         @functools.wraps(service)
         def guarded(actor, entity_id, *args, **kwargs):
+            token = _subject.set((entity, (entity_id, partnership_of)))
             try:
                 return service(actor, entity_id, *args, **kwargs)
-            except NotAllowed as refusal:
-                attempt = service.__name__ + "".join(f" {a}" for a in args if isinstance(a, str))
-                with write_transaction():
-                    record(actor, DENIED, entity, entity_id,
-                           partnership_id=partnership_of(entity_id),
-                           after={"attempted": attempt, "refused": refusal.message})
-                raise
+            finally:
+                _subject.reset(token)
         return guarded
     return wrap
+
+
+def denied(actor: Actor, attempted: str, refused: str, partnership_id: int | None) -> None:
+    """Record a refused attempt, in plain words: what the person tried ("tried to grant
+    themselves admin") and the sentence they were told. It is written whatever becomes of the
+    transaction the refusal rolls back (see `database.on_end`)."""
+    subject = _subject.get()
+    entity, entity_id = "partnership", partnership_id or 0
+    if subject is not None:
+        entity, (raw_id, partnership_of) = subject[0], subject[1]
+        entity_id = raw_id if isinstance(raw_id, int) and 0 <= raw_id < 2**31 else 0
+        partnership_id = partnership_id or _safely(partnership_of, entity_id)
+    item = dict(at=times.now(), actor=actor.audit_name, entity=entity, entity_id=entity_id,
+                partnership_id=partnership_id,
+                after={"attempted": attempted, "refused": refused})
+    if in_write_transaction():
+        gather("denials", item)
+    else:
+        _write_denials([item])
+
+
+def _safely(partnership_of, entity_id):
+    try:
+        return partnership_of(entity_id)
+    except Exception:  # noqa: BLE001 - a forged id names nothing: the record keeps no partnership
+        return None
+
+
+def _write_denials(items: list[dict]) -> None:
+    with write_transaction():
+        for item in items:
+            _INSERT.create(at=item["at"], actor=item["actor"], action=DENIED,
+                           entity=item["entity"], entity_id=item["entity_id"],
+                           partnership_id=item["partnership_id"], before=_dump(None),
+                           after=_dump(item["after"]))
+
+
+on_end("denials", _write_denials)

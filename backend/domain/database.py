@@ -125,6 +125,16 @@ _scopes = threading.local()
 # before it commits (`committing` is False when an enclosing plain transaction will commit it
 # later), and returns what `after(result)` gets once the commit is done.
 _COMMIT_HOOKS: dict[str, tuple] = {}
+# Hooks by name for what must be written however the transaction ends (the record of a refused
+# attempt, whose refusal rolls the rest back): `write(items)` runs once it has ended, in a
+# transaction of its own.
+_END_HOOKS: dict[str, object] = {}
+
+
+def on_end(name: str, write) -> None:
+    """Run `write(items)` with what was gathered under `name` once the outermost write
+    transaction has ended, committed or rolled back (or at once, outside any)."""
+    _END_HOOKS[name] = write
 
 
 def on_commit(name: str, before, after=None) -> None:
@@ -168,6 +178,7 @@ def write_transaction():
                     results[name] = before(scope.items.get(name, []), committing)
     except BaseException:
         stack.pop()
+        _keep_or_end(stack, scope)
         raise
     stack.pop()
     if stack:
@@ -177,6 +188,19 @@ def write_transaction():
     for name, (_, after) in _COMMIT_HOOKS.items():
         if after is not None and results.get(name):
             after(results[name])
+    _keep_or_end(stack, scope)
+
+
+def _keep_or_end(stack: list, scope: _Scope) -> None:
+    """What must outlive the transaction goes up a level, or, at the top, is written now."""
+    for name, write in _END_HOOKS.items():
+        items = scope.items.get(name)
+        if not items:
+            continue
+        if stack:
+            stack[-1].items.setdefault(name, []).extend(items)
+        else:
+            write(items)
 
 
 def locked(query, of=None):

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from backend.domain import audit, fiscal, times, workdays
-from backend.domain.actors import Actor, require
+from backend.domain.actors import Actor
 from backend.domain.database import write_transaction
 from backend.domain.errors import Conflict, InvalidInput, NotFound
 from backend.domain.outbox import notes
+from backend.domain.permissions import require
 from models import FinancialYear, Partnership
 from models.deadlines import Deadline, DeadlineTemplate, ReminderSettings
 

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from backend.domain import audit, ledger, proposals, times
-from backend.domain.actors import Actor, require
+from backend.domain.actors import Actor
 from backend.domain.audit import DENIED
 from backend.domain.errors import Conflict, InvalidInput
 from backend.domain.ledger import year_transaction
 from backend.domain.money import format_pence
 from backend.domain.outbox import notes
 from backend.domain.outbox.notes import Note
+from backend.domain.permissions import require
 from backend.domain.pots import pot_states, spent_on
 from backend.domain.proposals import ProposalView, denials, snapshot, tell_of_change, view
 from backend.domain.rounds import after_final_decision

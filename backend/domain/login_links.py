@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from backend.domain import audit, partnerships, times
-from backend.domain.actors import Actor, require, role_of
+from backend.domain.actors import Actor, role_of
 from backend.domain.database import locked, write_transaction
-from backend.domain.errors import Conflict, NotAllowed, NotFound
+from backend.domain.errors import Conflict, NotFound
 from backend.domain.outbox import notes
 from backend.domain.outbox.notes import Note
+from backend.domain.permissions import refuse, require
 from models.login_links import LoginLink
 
 LINK_LIFETIME = timedelta(minutes=10)
@@ -118,8 +119,8 @@ def finance_partnerships(actor: Actor) -> list[partnerships.PartnershipInfo]:
     mine = [p for p in partnerships.list_partnerships()
             if role_of(actor, p.id) in FINANCE_ROLES]
     if not mine:
-        raise NotAllowed("The finance page is for finance staff and admins, and you hold neither "
-                         "role in any partnership.")
+        refuse(actor, None, "The finance page is for finance staff and admins, and you hold "
+                            "neither role in any partnership.", "tried to use the finance page")
     return mine
 
 

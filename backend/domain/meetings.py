@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from backend.domain import audit, deadlines, partnerships, times
-from backend.domain.actors import Actor, require
+from backend.domain.actors import Actor
 from backend.domain.errors import InvalidInput, NotFound
 from backend.domain.ledger import year_transaction
 from backend.domain.outbox import notes
 from backend.domain.outbox.notes import Note
+from backend.domain.permissions import require
 from backend.domain.proposals import ProposalView, view
 from backend.domain.proposals import with_year_and_partnership as proposals_query
 from models import FinancialYear, Proposal

@@ -5,9 +5,10 @@ Their financial years are `backend.domain.years`'.
 from dataclasses import dataclass
 
 from backend.domain import audit, times
-from backend.domain.actors import Actor, require
+from backend.domain.actors import Actor
 from backend.domain.database import write_transaction
 from backend.domain.errors import Conflict, InvalidInput, NotFound
+from backend.domain.permissions import require
 from models import Channel, FinancialYear, Partnership
 
 

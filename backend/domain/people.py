@@ -3,9 +3,10 @@ which role (granted and revoked by admins, every change audited)."""
 import re
 
 from backend.domain import audit, times
-from backend.domain.actors import ROLES, Actor, require
+from backend.domain.actors import ROLE_NAMES, ROLES, Actor
 from backend.domain.database import write_transaction
 from backend.domain.errors import InvalidInput
+from backend.domain.permissions import refuse, require
 from models import FinancialYear, Member, Partnership, Proposal
 
 
@@ -36,7 +37,9 @@ def grant(actor: Actor, partnership_id: int, user_id: str, role: str) -> str:
                            field="role")
     user_id = _valid_user(user_id)
     with write_transaction():
-        require(actor, partnership_id, doing="grant roles")
+        attempted = (f"tried to grant themselves {role}" if user_id == actor.id
+                     else f"tried to make {user_id} {ROLE_NAMES[role]}")
+        require(actor, partnership_id, doing="grant roles", attempted=attempted)
         member = Member.get_or_none((Member.partnership == partnership_id)
                                     & (Member.slack_user_id == user_id))
         before = member.role if member else "partner"
@@ -82,3 +85,14 @@ def admins_of(partnership_id: int, superadmins=()) -> list[str]:
         (Member.partnership == partnership_id) & (Member.role == "admin"))
         .order_by(Member.id).tuples()]
     return list(dict.fromkeys(members + list(superadmins)))
+
+
+def may_act_in(actor: Actor, partnership_id: int, offered: list[int]) -> None:
+    """Whether the person may work in this partnership when they chose it from a question
+    (`offered`: the partnerships they were asked to choose from). A forged choice naming
+    another partnership is refused and recorded."""
+    if actor.superadmin or partnership_id in offered:
+        return
+    refuse(actor, partnership_id, "That is not one of your partnerships; choose one of those "
+                                  "offered, or ask an admin to add you to it.",
+           "tried to act in a partnership they are not in")

@@ -12,9 +12,10 @@ from peewee import fn
 
 from backend.domain import audit, fiscal, times
 from backend.domain.actors import Actor, role_of
-from backend.domain.errors import Conflict, FieldErrors, NotAllowed
+from backend.domain.errors import Conflict, FieldErrors
 from backend.domain.ledger import year_transaction
 from backend.domain.outbox import notes
+from backend.domain.permissions import refuse
 from backend.domain.proposals import ProposalView, denials, load, tell_of_change, view
 from backend.domain.workflow import reference
 from models import FinancialYear, Proposal
@@ -69,8 +70,9 @@ def _require_reporter(actor: Actor, proposal: Proposal, year: FinancialYear) -> 
     """Its lead or an admin, on an approved project: asked as the form opens and as it is saved."""
     ref = reference(year.label, proposal.number)
     if not is_lead(actor, proposal) and role_of(actor, year.partnership_id) != "admin":
-        raise NotAllowed(f"Only the project's lead (its proposer or named contact) or an admin "
-                         f"can report progress on {ref}.")
+        refuse(actor, year.partnership_id,
+               f"Only the project's lead (its proposer or named contact) or an admin can report "
+               f"progress on {ref}.", f"tried to report progress on {ref}")
     if proposal.status != "approved":
         raise Conflict(f"{ref} is not an approved project, so there is no progress to report "
                        "on it.")

@@ -17,7 +17,6 @@ from backend.domain.errors import (
     Conflict,
     FieldErrors,
     InvalidInput,
-    NotAllowed,
     NotFound,
     PotLocked,
 )
@@ -25,6 +24,7 @@ from backend.domain.ledger import tactical_locked_message, year_transaction
 from backend.domain.money import format_pence, parse_amount
 from backend.domain.outbox import notes
 from backend.domain.outbox.notes import Note
+from backend.domain.permissions import refuse
 from backend.domain.pots import available, available_query
 from backend.domain.prepared import Prepared, PreparedInsert, slot
 from backend.domain.rounds import after_final_decision
@@ -273,7 +273,7 @@ def _partnership_of(proposal_id: int) -> int:
     return load(proposal_id).year.partnership_id
 
 
-denials = audit.denials_recorded("proposal", _partnership_of)
+denials = audit.about("proposal", _partnership_of)
 
 
 @denials
@@ -339,8 +339,10 @@ def _require_owner(actor: Actor, proposal: Proposal, year: FinancialYear, doing:
     if actor.id in (proposal.proposer_slack_id, proposal.contact_slack_id):
         return
     if role_of(actor, year.partnership_id) != "admin":
-        raise NotAllowed(f"Only the proposer, the named contact or an admin can {doing} "
-                         f"{reference(year.label, proposal.number)}.")
+        ref = reference(year.label, proposal.number)
+        refuse(actor, year.partnership_id,
+               f"Only the proposer, the named contact or an admin can {doing} {ref}.",
+               f"tried to {doing} {ref}")
 
 
 def load(proposal_id: int) -> Proposal:

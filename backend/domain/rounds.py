@@ -7,9 +7,10 @@ decision triggers it (`after_final_decision`), an admin can close the round by h
 clock closes rounds whose cut-off has passed with nothing left to decide.
 """
 from backend.domain import ledger, times
-from backend.domain.actors import Actor, require
+from backend.domain.actors import Actor
 from backend.domain.errors import Conflict
 from backend.domain.ledger import year_transaction
+from backend.domain.permissions import require
 from backend.domain.workflow import FINAL_STATUSES, reference
 from models import FinancialYear, Proposal
 

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from backend.domain import audit, fiscal, ledger, times
-from backend.domain.actors import ROLE_NAMES, Actor, require, role_of
+from backend.domain.actors import ROLE_NAMES, Actor, role_of
 from backend.domain.database import write_transaction
-from backend.domain.errors import Conflict, InvalidInput, NotAllowed
+from backend.domain.errors import Conflict, InvalidInput
 from backend.domain.ledger import year_transaction
 from backend.domain.money import format_pence
 from backend.domain.outbox import notes
+from backend.domain.permissions import refuse, require
 from backend.domain.pots import spent_on
 from backend.domain.progress import is_lead
 from backend.domain.proposals import ProposalView, denials, load, view
@@ -138,8 +139,9 @@ def _require_spender(actor: Actor, year: FinancialYear, proposal: Proposal, doin
         return
     role = role_of(actor, year.partnership_id)
     if role not in ("admin", "finance") and not is_lead(actor, proposal):
-        raise NotAllowed(f"Only {ROLE_NAMES['finance']}, {ROLE_NAMES['admin']} or the project's "
-                         f"lead can {doing}; you are {ROLE_NAMES[role]} in this partnership.")
+        refuse(actor, year.partnership_id,
+               f"Only {ROLE_NAMES['finance']}, {ROLE_NAMES['admin']} or the project's lead can "
+               f"{doing}; you are {ROLE_NAMES[role]} in this partnership.", f"tried to {doing}")
 
 
 def leads_may_record_spend(partnership_id: int) -> bool:

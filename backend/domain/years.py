@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from peewee import IntegrityError
 
 from backend.domain import audit, deadlines, fiscal, ledger, times
-from backend.domain.actors import Actor, require
+from backend.domain.actors import Actor
 from backend.domain.database import write_transaction
 from backend.domain.errors import Conflict, InvalidInput, NotFound
 from backend.domain.money import DEFAULT_SPLIT_RULE, format_pence, split_allocation
 from backend.domain.partnerships import find_partnership
+from backend.domain.permissions import require
 from models import FinancialYear, Partnership, Pot, Priority
 
 # The Community Safety Agreement priorities in the partnership's papers. A new year copies the

@@ -4,9 +4,16 @@ import re
 
 from backend.domain.errors import DomainError
 from backend.domain.outbox.notes import Note, tell
+from backend.slack.text import escape
 from bot.background import tell_person
 from bot.commands.proposals import open_form
-from bot.context import NeedsPartnership, SlackRequest, actor_of, partnership_for
+from bot.context import (
+    NeedsPartnership,
+    SlackRequest,
+    actor_of,
+    chosen_partnership,
+    partnership_for,
+)
 from bot.listeners.commands import ask_partnership, run
 
 
@@ -14,11 +21,18 @@ def register(app, settings) -> None:
     @app.action(re.compile(r"^pick_partnership_\d+$"))
     def pick_partnership(ack, body, action, client, respond):
         ack()
-        choice = json.loads(action["value"])
-        request = SlackRequest(actor_of(body, settings),
-                               (body.get("channel") or {}).get("id"), body.get("trigger_id"),
-                               client, settings, forced_partnership=int(choice["p"]))
-        reply = run(choice.get("cmd", ""), request)
+        actor = actor_of(body, settings)
+        try:
+            choice = json.loads(action.get("value") or "{}")
+            chosen = chosen_partnership(actor, choice.get("p") if isinstance(choice, dict) else 0)
+        except (ValueError, DomainError) as refusal:
+            message = getattr(refusal, "message", "That choice could not be read.")
+            respond(text=escape(message), response_type="ephemeral", replace_original=True)
+            return
+        request = SlackRequest(actor, (body.get("channel") or {}).get("id"),
+                               body.get("trigger_id"), client, settings,
+                               forced_partnership=chosen)
+        reply = run(str(choice.get("cmd", "")), request)
         if reply is not None:
             respond(text=reply.text, blocks=reply.blocks or None, response_type="ephemeral",
                     replace_original=True)
@@ -29,8 +43,9 @@ def register(app, settings) -> None:
     def home_propose(ack, body, action, client):
         ack()
         user = body["user"]["id"]
-        forced = int(action["value"]) if action.get("value", "").isdigit() else None
+        value = action.get("value") or ""
         try:
+            forced = chosen_partnership(actor_of(body, settings), value) if value else None
             open_form(client, body["trigger_id"], partnership_for(user, None, forced), user)
         except NeedsPartnership as ambiguous:
             buttons = ask_partnership([(pid, name) for pid, name in ambiguous.choices], "propose")

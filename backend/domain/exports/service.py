@@ -8,14 +8,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from backend.domain import fiscal, times, years
-from backend.domain.actors import Actor, require
+from backend.domain.actors import Actor
 from backend.domain.database import is_postgres
-from backend.domain.errors import NotAllowed, NotFound
+from backend.domain.errors import NotFound
 from backend.domain.exports import giving360
 from backend.domain.exports.data import gather
 from backend.domain.exports.workbook import write_workbook
 from backend.domain.outbox import notes
 from backend.domain.outbox.notes import Note
+from backend.domain.permissions import refuse, require
 from backend.settings import Settings
 from models import FinancialYear, database
 
@@ -32,8 +33,9 @@ def select(actor: Actor, partnership=None, year_label: str | None = None, *,
     """One partnership's year (its current one by default), or every partnership's year."""
     if all_partnerships:
         if not actor.superadmin:
-            raise NotAllowed("Only an admin named in ADMIN_SLACK_IDS or the command line can "
-                             "export every partnership at once.")
+            refuse(actor, None, "Only an admin named in ADMIN_SLACK_IDS or the command line can "
+                                "export every partnership at once.",
+                   "tried to export every partnership's spend sheet")
         start = fiscal.parse_year(year_label) if year_label else fiscal.year_of(times.today_local())
         ids = tuple(y.id for y in FinancialYear.select(FinancialYear.id)
                     .where(FinancialYear.start_year == start))

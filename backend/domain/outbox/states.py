@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from backend.domain import audit, times
-from backend.domain.actors import Actor, require
+from backend.domain.actors import Actor
 from backend.domain.database import is_postgres, locked, write_transaction
 from backend.domain.errors import Conflict, NotFound
 from backend.domain.outbox import notes
 from backend.domain.outbox.owners import Owner
+from backend.domain.permissions import require
 from models import AgendaItem, OutboxMessage, Proposal, Reminder, database
 
 SWEEP_MINUTES = 5  # the clock sweeps the outbox this often: a queued message waits at most this
@@ -214,7 +215,7 @@ def _partnership_of(message_id: int) -> int | None:
     return message.partnership_id if message else None
 
 
-@audit.denials_recorded("outbox_message", _partnership_of)
+@audit.about("outbox_message", _partnership_of)
 def resend(actor: Actor, message_id: int) -> Resent:
     """Put a failed or in-doubt message back in the queue: the next sweep sends it, once.
 
