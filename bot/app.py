@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from backend.settings import Settings
 from backend.slack.client import make_client
-from bot import errors
+from bot import directory, errors
 from bot.listeners import (
     actions,
     clock_alerts,
@@ -36,7 +36,7 @@ def create_bolt_app(settings: Settings, client: WebClient | None = None) -> App:
         token_verification_enabled=False,  # no auth.test call at start-up: boots offline
         logger=log,
     )
-    for listeners in (commands, views, actions, decisions, meetings, deadlines, finance, home,
-                      clock_alerts, errors):
+    for listeners in (directory, commands, views, actions, decisions, meetings, deadlines, finance,
+                      home, clock_alerts, errors):
         listeners.register(app, settings)
     return app

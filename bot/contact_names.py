@@ -1,35 +1,7 @@
-"""People's real names for the records, from Slack's users.info, remembered for a while.
+"""Superseded by `bot.directory` (names come from the directory of people, never a Slack id).
 
-A proposal stores its contact's name (the exports need it); asking Slack on every submission
-would put a Web API round trip on the path Slack is waiting on, so names are kept ten minutes.
+Kept only as the name `bot/listeners/views.py` still imports while that module is being reworked
+for the outbox; at the merge it should import `bot.directory.name_for_form` directly and this file
+can go.
 """
-import logging
-import threading
-import time
-
-from backend.logs import log_event
-from backend.slack.client import SLACK_FAILURES, failure_reason
-
-log = logging.getLogger("crg.bot.names")
-TTL_SECONDS = 600
-_names: dict[str, tuple[float, str]] = {}
-_lock = threading.Lock()
-
-
-def name_of(client, user_id: str, fallback: str = "") -> str:
-    if not user_id:
-        return fallback
-    with _lock:
-        cached = _names.get(user_id)
-    if cached and time.monotonic() - cached[0] < TTL_SECONDS:
-        return cached[1]
-    try:
-        user = client.users_info(user=user_id)["user"]
-    except SLACK_FAILURES as error:
-        log_event(log, "users_info_failed", logging.WARNING, user=user_id,
-                  error=failure_reason(error))
-        return user_id
-    name = user.get("real_name") or (user.get("profile") or {}).get("real_name") or user_id
-    with _lock:
-        _names[user_id] = (time.monotonic(), name)
-    return name
+from bot.directory import name_for_form as name_of  # noqa: F401

@@ -3,6 +3,7 @@ that build them (`models.migrations`). No rules here: those are `backend.domain`
 from models.audit import AuditRecord, SchemaVersion
 from models.base import BaseModel, database
 from models.deadlines import Deadline, DeadlineTemplate, Reminder, ReminderMessage, ReminderSettings
+from models.directory import Person
 from models.grant import Channel, FinancialYear, Partnership, Pot, Priority
 from models.ledger import LedgerEntry
 from models.login_links import LoginLink
@@ -14,6 +15,6 @@ from models.proposals import Proposal
 __all__ = [
     "AgendaItem", "AuditRecord", "BaseModel", "Channel", "Deadline", "DeadlineTemplate",
     "FinancialYear", "LedgerEntry", "LoginLink", "Meeting", "Member", "Partnership",
-    "PartnershipOption", "Pot", "Priority", "ProgressReport", "Proposal", "Reminder",
+    "PartnershipOption", "Person", "Pot", "Priority", "ProgressReport", "Proposal", "Reminder",
     "ReminderMessage", "ReminderSettings", "SchemaVersion", "database",
 ]

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from backend.domain import fiscal, times
+from backend.domain import directory, fiscal, times
 from tests.conftest import ROOT
 
 
@@ -71,9 +71,14 @@ def test_serve_refuses_an_outdated_schema(tmp_path):
 
 def test_roles_from_the_command_line(crg):
     crg("partnership", "add", "Role CSP")
-    assert "U0CHAIR01 is now a working-group or CSP chair in Role CSP (was a partner)" in crg(
-        "role", "Role CSP", "U0CHAIR01", "chair")
-    assert "U0CHAIR01  chair" in crg("role", "Role CSP")
+    assert ("U0CHAIR01 (name not known yet) is now a working-group or CSP chair in Role CSP "
+            "(was a partner)") in crg("role", "Role CSP", "U0CHAIR01", "chair")
+    assert "U0CHAIR01 (name not known yet)  chair" in crg("role", "Role CSP")
+    directory.learn("U0CHAIR01", display_name="Jo", real_name="Jo Chair")
+    assert "Jo Chair (U0CHAIR01)  chair" in crg("role", "Role CSP")
     assert "not a role" in crg("role", "Role CSP", "U0CHAIR01", "boss", ok=False)
-    assert "is not a Slack user" in crg("role", "Role CSP", "bob", "chair", ok=False)
+    for someone in ("bob", "@bob", "<@U0CHAIR01>"):
+        refusal = crg("role", "Role CSP", someone, "chair", ok=False)
+        assert "is not a Slack member id" in refusal and "Copy member ID" in refusal
+        assert len(refusal.splitlines()) == 1
     assert "was a working-group or CSP chair" in crg("role", "Role CSP", "U0CHAIR01", "partner")

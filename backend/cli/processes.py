@@ -4,6 +4,7 @@ This is where the command line puts the other fronts together (a composition roo
 Flask app that mounts the Slack front): each command starts one of them on this machine.
 """
 from backend.cli.common import actor, safe_url
+from backend.domain import directory
 from backend.domain.outbox import states
 
 
@@ -44,8 +45,9 @@ def cmd_socket(args, settings):
 def cmd_clock(args, settings):
     if args.resend is not None:
         resent = states.resend(actor(), args.resend)
-        print(f"Message {resent.message_id} to {resent.recipient} will be sent again by the next "
-              "sweep.")
+        to = (directory.label(resent.recipient) if directory.is_user_id(resent.recipient)
+              else resent.recipient)
+        print(f"Message {resent.message_id} to {to} will be sent again by the next sweep.")
         return
     from jobs import clock
 

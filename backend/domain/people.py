@@ -23,11 +23,12 @@ def partnerships_of(user_id: str) -> list[int]:
 def _valid_user(user_id: str) -> str:
     user_id = (user_id or "").strip()
     if not re.fullmatch(r"[UW][A-Z0-9]{2,}", user_id):
-        raise InvalidInput(f"“{user_id or 'nothing'}” is not a Slack user; mention them, like "
-                           "`/crg role @sam chair`.", field="user")
+        raise InvalidInput(f"“{user_id or 'nothing'}” is not a Slack user id: they look like "
+                           "U0123ABCD.", field="user")
     return user_id
 
 
+@audit.denials_recorded("partnership", lambda partnership_id: partnership_id)
 def grant(actor: Actor, partnership_id: int, user_id: str, role: str) -> str:
     """Give a person a role in a partnership (admins only); returns the role they had before."""
     role = (role or "").strip().lower()
