@@ -22,6 +22,7 @@ from bot.listeners import (
     finance,
     home,
     meetings,
+    setup,
     views,
 )
 
@@ -37,6 +38,6 @@ def create_bolt_app(settings: Settings, client: WebClient | None = None) -> App:
         logger=log,
     )
     for listeners in (directory, commands, views, actions, decisions, meetings, deadlines, finance,
-                      home, clock_alerts, errors):
+                      home, setup, clock_alerts, errors):
         listeners.register(app, settings)
     return app

@@ -5,6 +5,7 @@ record without its change) cannot exist.
 """
 import functools
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -72,3 +73,23 @@ def denials_recorded(entity: str, partnership_of):
                 raise
         return guarded
     return wrap
+
+
+@contextmanager
+def denials_of(actor: Actor, attempted: str, entity: str, entity_id: int = 0,
+               partnership_id: int | None = None):
+    """Record a permission refusal raised inside the block, then let it through.
+
+    For services that take no entity id first (setting up a partnership, which has none yet),
+    where `denials_recorded` does not fit. Use it outside the service's own transaction, which
+    the refusal rolls back with everything in it.
+    """
+    from backend.domain.database import write_transaction
+
+    try:
+        yield
+    except NotAllowed as refusal:
+        with write_transaction():
+            record(actor, DENIED, entity, entity_id, partnership_id=partnership_id,
+                   after={"attempted": attempted, "refused": refusal.message})
+        raise

@@ -5,7 +5,14 @@ import re
 from backend.domain.errors import DomainError
 from backend.slack.text import escape
 from bot.commands.proposals import open_form
-from bot.context import NeedsPartnership, SlackRequest, actor_of, partnership_for
+from bot.commands.setup import no_partnership_yet
+from bot.context import (
+    NeedsPartnership,
+    NoPartnershipYet,
+    SlackRequest,
+    actor_of,
+    partnership_for,
+)
 from bot.listeners.commands import ask_partnership, run
 
 
@@ -34,5 +41,7 @@ def register(app, settings) -> None:
         except NeedsPartnership as ambiguous:
             buttons = ask_partnership([(pid, name) for pid, name in ambiguous.choices], "propose")
             client.chat_postMessage(channel=user, text=buttons.text, blocks=buttons.blocks)
+        except NoPartnershipYet:
+            client.chat_postMessage(channel=user, text=no_partnership_yet(settings, user))
         except DomainError as refusal:
             client.chat_postMessage(channel=user, text=escape(refusal.message))
