@@ -82,3 +82,15 @@ def test_roles_from_the_command_line(crg):
         assert "is not a Slack member id" in refusal and "Copy member ID" in refusal
         assert len(refusal.splitlines()) == 1
     assert "was a working-group or CSP chair" in crg("role", "Role CSP", "U0CHAIR01", "partner")
+
+
+def test_a_channel_is_given_by_its_id_and_the_refusal_says_how_to_find_it(crg):
+    said = crg("partnership", "add", "Chan CSP", "--channel", "#community-safety", ok=False)
+    assert said.startswith("“#community-safety” is not a Slack channel id")
+    assert "About tab" in said and "/crg setup" in said and len(said.splitlines()) == 1
+    assert "No partnerships yet" in crg("partnership", "list")  # nothing half-made
+    crg("partnership", "add", "Chan CSP", "--channel", "C0CHAN001")
+    assert "not a Slack channel id" in crg("partnership", "channel", "Chan CSP", "community-safety",
+                                           ok=False)
+    assert "C0CHAN002 now belongs to Chan CSP" in crg("partnership", "channel", "Chan CSP",
+                                                      "C0CHAN002")

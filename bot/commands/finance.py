@@ -170,8 +170,14 @@ def deliver(client, settings, user_id: str, selection: service.Selection, what: 
 @subcommand("login", "login", "a single-use link to the finance web page, by DM (finance staff "
             "and admins)")
 def login(request, args):
+    address = request.settings.public_url.rstrip("/")
+    if not address:  # never a link to 127.0.0.1, or to an address guessed from a request
+        raise InvalidInput("I can't make a sign-in link yet: the tracker doesn't know its own web "
+                           "address. Ask whoever runs it to set PUBLIC_URL to the app's https "
+                           "address (on Heroku: Settings → Reveal Config Vars; the address is "
+                           "under Settings → Domains).")
     token = login_links.issue(request.actor, request.partnership_id)
-    url = f"{request.settings.public_url.rstrip('/')}/finance/login/{token}"
+    url = f"{address}/finance/login/{token}"
     later(send_link, request.client, request.actor.id, url)
     minutes = int(login_links.LINK_LIFETIME.total_seconds() // 60)
     return Reply(f"I've sent you a sign-in link to the finance page by DM. It works once, within "
