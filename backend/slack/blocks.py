@@ -159,6 +159,24 @@ def _describe(h: HistoryLine) -> str:
     return action + moved
 
 
+def spend_blocks(lines, approved: int, spent: int) -> list[dict]:
+    """A funded project's spend for `/crg show`: the total against what was approved, then each
+    line (a correction as a minus against the line it corrects)."""
+    head = (f"*Spend*: {format_pence(spent)} of {format_pence(approved)} approved "
+            f"({format_pence(approved - spent)} left)")
+    if not lines:
+        return [section(f"{head}. Nothing recorded yet.")]
+    shown = []
+    for line in lines[-25:]:
+        amount = (f"−{format_pence(line.amount_pence)} (corrects line {line.reversal_of})"
+                  if line.reversal_of else format_pence(line.amount_pence))
+        reference = f" · {context_text(shorten(line.reference, 60))}" if line.reference else ""
+        shown.append(f"• {times.show_date(line.spent_on)} · {amount} · "
+                     f"{context_text(shorten(line.memo, 200))}{reference} (line {line.id})")
+    earlier = f"\n…and {len(lines) - 25} earlier lines" if len(lines) > 25 else ""
+    return [text_section(head + "\n" + "\n".join(shown) + earlier)]
+
+
 def pots_blocks(f: YearFigures) -> list[dict]:
     lines = []
     for kind, pot in f.pots.items():
