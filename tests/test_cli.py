@@ -59,6 +59,11 @@ def test_demo_pots_add_up(crg):
         assert all(p["available_pence"] >= 0 for p in pots["pots"].values())
         assert pots["year_end"] == DEMO_YEAR_END[which]
     assert "already a partnership" in crg("demo", ok=False)
+    # A year still running is "so far", as in Slack; a finished one is not.
+    assert "Year end so far: uncommitted £40,501" in crg("pots", "Demo Borough CSP")
+    assert "Year end: uncommitted £23,861" in crg("pots", "Demo Borough CSP",
+                                                  fiscal.label(this - 1))
+    assert "Loaded the demo partnership “Second Demo”" in crg("demo", "--name", "Second Demo")
 
 
 def test_serve_refuses_an_outdated_schema(tmp_path):

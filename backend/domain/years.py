@@ -56,11 +56,13 @@ def year_info(year: FinancialYear) -> YearInfo:
 
 def open_year(actor: Actor, partnership_name: str, year_label: str, allocation_pence: int,
               *, split_rule: str = DEFAULT_SPLIT_RULE,
-              priorities: list[str] | None = None) -> YearInfo:
+              priorities: list[str] | None = None, usual_deadlines: bool = True) -> YearInfo:
     """Open a financial year: split the allocation into the two pots and fund them.
 
     The split is stored with the year (conditions change), and the money enters the ledger as
-    two allocation entries, so the pots are sums of the ledger from the first day.
+    two allocation entries, so the pots are sums of the ledger from the first day. The year's
+    usual deadlines are made with it, unless `usual_deadlines` is False (a year written after
+    the fact, like the demo's: see `add_usual_deadlines`).
     """
     start = fiscal.parse_year(year_label)
     if allocation_pence <= 0:
@@ -88,7 +90,8 @@ def open_year(actor: Actor, partnership_name: str, year_label: str, allocation_p
         names = priorities if priorities is not None else _previous_priorities(partnership, start)
         for position, name in enumerate(dict.fromkeys(n.strip() for n in names if n.strip())):
             Priority.create(year=year, name=name, position=position)
-        deadlines.create_from_template(actor, year)  # the usual deadlines, in this transaction
+        if usual_deadlines:
+            deadlines.create_from_template(actor, year)  # the usual deadlines, in this transaction
         audit.record(actor, "year.open", "year", year.id, partnership_id=partnership.id,
                      after={"label": year.label, "allocation": format_pence(allocation_pence),
                             "upfront": format_pence(upfront), "tactical": format_pence(tactical),
@@ -165,6 +168,12 @@ def suggested_next(partnership_id: int) -> tuple[str, list[str]]:
               .order_by(FinancialYear.start_year.desc()).first())
     start = latest.start_year + 1 if latest else fiscal.year_of(times.today_local())
     return fiscal.label(start), _previous_priorities(partnership, start)
+
+
+def add_usual_deadlines(actor: Actor, year_id: int) -> int:
+    """The year's usual deadlines still to come, for a year opened without them; how many."""
+    with write_transaction():
+        return len(deadlines.create_from_template(actor, FinancialYear.get_by_id(year_id)))
 
 
 def _previous_priorities(partnership: Partnership, start: int) -> list[str]:
