@@ -293,8 +293,9 @@ def _year_for(partnership: Partnership, due_local: datetime, year_label: str | N
     year = FinancialYear.get_or_none((FinancialYear.partnership == partnership)
                                      & (FinancialYear.start_year == start))
     if year is None:
-        raise NotFound(f"{partnership.name} has no {fiscal.label(start)} year yet; open it with "
-                       "`crg year open` first.", field="year")
+        raise NotFound(f"{partnership.name} has no {fiscal.label(start)} year yet; an admin can "
+                       "open it first with `/crg year open` in Slack (or `crg year open`).",
+                       field="year")
     _check_in_year(year, due_local)
     return year
 

@@ -194,15 +194,15 @@ def find_year(partnership_name_or_id, year_label: str | None = None) -> Financia
         start = fiscal.parse_year(year_label)
         year = years.where(FinancialYear.start_year == start).first()
         if not year:
-            raise NotFound(f"{partnership.name} has no {fiscal.label(start)} year yet; "
-                           f"open it with `crg year open`.")
+            raise NotFound(f"{partnership.name} has no {fiscal.label(start)} year yet; an admin "
+                           f"can open it with `/crg year open` in Slack (or `crg year open`).")
     else:
         current = fiscal.year_of(times.today_local())
         year = years.order_by((FinancialYear.start_year == current).desc(),
                               FinancialYear.start_year.desc()).first()
         if not year:
-            raise NotFound(f"{partnership.name} has no financial year yet; open one with "
-                           f"`crg year open`.")
+            raise NotFound(f"{partnership.name} has no financial year yet; an admin can open "
+                           f"one with `/crg year open` in Slack (or `crg year open`).")
     year.partnership = partnership  # already in hand: spares callers a query
     return year
 

@@ -24,8 +24,9 @@ def admins_line(settings) -> str:
     if not admins:
         return ("No admin is named yet: whoever deployed the tracker puts their own Slack member "
                 "id in its ADMIN_SLACK_IDS setting.")
-    listed = admins[0] if len(admins) == 1 else ", ".join(admins[:-1]) + " or " + admins[-1]
-    return f"Ask {listed} (the tracker's admins)."
+    if len(admins) == 1:
+        return f"Ask {admins[0]}, the tracker's admin."
+    return f"Ask {', '.join(admins[:-1])} or {admins[-1]}, the tracker's admins."
 
 
 def no_partnership_yet(settings, user_id: str) -> str:
