@@ -166,3 +166,16 @@ def test_a_log_event_is_one_line_even_with_a_traceback():
     assert line.startswith("time=") and " level=error logger=crg.test " in line
     assert ' request_id=heroku-router-id-42 msg="it broke: x=1" traceback="Traceback' in line
     assert "second line" in line
+
+
+def test_a_web_process_given_an_unusable_database_url_says_why_in_one_line(tmp_path):
+    server = Gunicorn("mysql://tracker:s3cret@db.example/crg", tmp_path / "web.log")
+    try:
+        server.proc.wait(timeout=60)  # it stops, rather than restart workers in a loop
+    finally:
+        if server.proc.poll() is None:
+            server.proc.kill()
+    log = server.log()
+    [line] = [entry for entry in log.splitlines() if "event=database_misconfigured" in entry]
+    assert "DATABASE_URL must be a SQLite file" in line and "s3cret" not in log
+    assert "Traceback" not in log and server.proc.returncode != 0
