@@ -1,9 +1,11 @@
 """One settings object, read from the environment with defaults that run on a laptop."""
 import os
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlparse
 
-DEFAULT_DATABASE_URL = "sqlite:///crg.db"
+APP_FOLDER = "crg-tracker"  # the per-user data folder's name
 DEV_SECRET_KEY = "dev-only-secret-change-me"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 # Placeholders until a deployment registers its own 360Giving prefix and funder identifier.
@@ -13,9 +15,24 @@ DEFAULT_GIVING360_FUNDER_NAME = "Office of the Police and Crime Commissioner"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:3000"
 
 
+def data_folder(env=None) -> Path:
+    """Where a laptop keeps the tracker's own data, whatever folder a command is run from:
+    $XDG_DATA_HOME/crg-tracker, or ~/.local/share/crg-tracker (the XDG default)."""
+    env = os.environ if env is None else env
+    base = (env.get("XDG_DATA_HOME") or "").strip()
+    if not base or not os.path.isabs(base):  # the XDG rule: a relative value is ignored
+        base = os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / APP_FOLDER
+
+
+def default_database_url(env=None) -> str:
+    """The SQLite file used when DATABASE_URL is not set: one fixed place per user."""
+    return f"sqlite:///{data_folder(env) / 'crg.db'}"
+
+
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = DEFAULT_DATABASE_URL
+    database_url: str = field(default_factory=default_database_url)
     secret_key: str = DEV_SECRET_KEY
     timezone: str = "Europe/London"
     slack_bot_token: str = ""
@@ -27,7 +44,7 @@ class Settings:
     giving360_prefix: str = DEFAULT_GIVING360_PREFIX
     giving360_funder_id: str = DEFAULT_GIVING360_FUNDER_ID
     giving360_funder_name: str = DEFAULT_GIVING360_FUNDER_NAME
-    public_url: str = DEFAULT_PUBLIC_URL
+    public_url: str = DEFAULT_PUBLIC_URL  # "": not known (see public_url_from)
     session_cookie_secure: bool | None = None  # None: secure unless PUBLIC_URL is plain http
 
     @classmethod
@@ -36,7 +53,7 @@ class Settings:
         admins = tuple(a.strip() for a in env.get("ADMIN_SLACK_IDS", "").replace(";", ",").split(",")
                        if a.strip())
         return cls(
-            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            database_url=env.get("DATABASE_URL") or default_database_url(env),
             secret_key=env.get("SECRET_KEY") or DEV_SECRET_KEY,
             timezone=env.get("TIMEZONE") or "Europe/London",
             slack_bot_token=env.get("SLACK_BOT_TOKEN", ""),
@@ -48,7 +65,7 @@ class Settings:
             giving360_prefix=env.get("GIVING360_PREFIX") or DEFAULT_GIVING360_PREFIX,
             giving360_funder_id=env.get("GIVING360_FUNDER_ID") or DEFAULT_GIVING360_FUNDER_ID,
             giving360_funder_name=env.get("GIVING360_FUNDER_NAME") or DEFAULT_GIVING360_FUNDER_NAME,
-            public_url=(env.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
+            public_url=public_url_from(env),
             session_cookie_secure=_flag(env.get("SESSION_COOKIE_SECURE")),
         )
 
@@ -68,6 +85,27 @@ class Settings:
     @property
     def slack_configured(self) -> bool:
         return bool(self.slack_bot_token and self.slack_signing_secret)
+
+
+def public_url_from(env) -> str:
+    """The app's address as people open it (the start of /crg login's links), or "" when it
+    cannot be known safely: then /crg login says to set PUBLIC_URL rather than send a link to
+    the wrong place.
+
+    PUBLIC_URL wins (a bare host gets https://). Left empty or `auto`: on Heroku, the address
+    Heroku itself gives the app (HEROKU_APP_DEFAULT_DOMAIN_NAME, set by Heroku when the
+    runtime-dyno-metadata lab is on); on Heroku without it, none; off Heroku, this laptop's
+    http://127.0.0.1:PORT. Never the Host header of a request, which anyone can write.
+    """
+    given = (env.get("PUBLIC_URL") or "").strip().rstrip("/")
+    if given and given.lower() != "auto":
+        return given if re.match(r"^https?://", given, re.IGNORECASE) else f"https://{given}"
+    heroku = (env.get("HEROKU_APP_DEFAULT_DOMAIN_NAME") or "").strip().lower()
+    if re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+", heroku):
+        return f"https://{heroku}"
+    if env.get("DYNO"):  # on Heroku, and it did not say the app's address
+        return ""
+    return f"http://127.0.0.1:{int(env.get('PORT') or 3000)}"
 
 
 def _flag(text: str | None) -> bool | None:

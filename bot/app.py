@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from backend.domain.outbox import notes
 from backend.settings import Settings
 from backend.slack.client import interactive_client
-from bot import errors
+from bot import directory, errors
 from bot.listeners import (
     actions,
     clock_alerts,
@@ -23,6 +23,7 @@ from bot.listeners import (
     finance,
     home,
     meetings,
+    setup,
     views,
 )
 
@@ -47,8 +48,8 @@ def create_bolt_app(settings: Settings, client: WebClient | None = None) -> App:
         finally:
             notes.back_from_slack(token)
 
-    for listeners in (commands, views, actions, decisions, meetings, deadlines, finance, home,
-                      clock_alerts, errors):
+    for listeners in (directory, commands, views, actions, decisions, meetings, deadlines, finance,
+                      home, setup, clock_alerts, errors):
         listeners.register(app, settings)
     return app
 

@@ -11,6 +11,10 @@ from backend.domain.errors import NotFound
 from backend.settings import Settings
 
 
+class NoPartnershipYet(NotFound):
+    """The deployment has no partnership at all: the answer says how to set one up, from Slack."""
+
+
 class NeedsPartnership(Exception):
     """The request could be about several partnerships: the person must pick one."""
 
@@ -66,8 +70,8 @@ def partnership_for(user_id: str, channel_id: str | None, forced: int | None = N
         return candidates[0]
     every = partnerships.list_partnerships()
     if not every:
-        raise NotFound("No partnership has been set up yet: an admin can add one with "
-                       "`crg partnership add NAME --channel CHANNEL_ID`.")
+        raise NoPartnershipYet("No partnership has been set up yet: an admin can type "
+                               "`/crg setup` in the working group's channel.")
     names = {p.id: p.name for p in every}
     raise NeedsPartnership([(pid, names[pid]) for pid in candidates] if candidates
                            else [(p.id, p.name) for p in every])

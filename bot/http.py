@@ -7,13 +7,23 @@ SLACK_PATH = "/slack/events"
 
 
 def register_slack(flask_app: Flask, settings: Settings, client=None) -> None:
-    """Serve Slack's requests; without the two Slack secrets, say which are missing (503)."""
+    """Serve Slack's requests; without the two Slack secrets, say which are missing (503).
+
+    Until then the one request answered is Slack's check of the Events request URL
+    (`url_verification`), so that the Slack app can be created with the tracker's real address
+    before its secrets exist (the deploy guide's order): the answer only echoes Slack's
+    challenge, proves nothing but that the address answers, and acts on nothing.
+    """
     if not settings.slack_configured:
         missing = [name for name, value in (("SLACK_SIGNING_SECRET", settings.slack_signing_secret),
                                             ("SLACK_BOT_TOKEN", settings.slack_bot_token)) if not value]
 
         @flask_app.post(SLACK_PATH)
         def slack_not_configured():
+            check = request.get_json(silent=True) if request.is_json else None
+            if (isinstance(check, dict) and check.get("type") == "url_verification"
+                    and isinstance(check.get("challenge"), str) and len(check["challenge"]) < 200):
+                return jsonify(challenge=check["challenge"])
             return jsonify(error=f"Slack is not set up here: set {' and '.join(missing)} "
                                  "(see docs/slack-app-setup.md)."), 503
         return

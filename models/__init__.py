@@ -3,6 +3,7 @@ that build them (`models.migrations`). No rules here: those are `backend.domain`
 from models.audit import AuditRecord, SchemaVersion
 from models.base import BaseModel, database
 from models.deadlines import Deadline, DeadlineTemplate, Reminder, ReminderSettings
+from models.directory import Person
 from models.grant import Channel, FinancialYear, Partnership, Pot, Priority
 from models.ledger import LedgerEntry
 from models.login_links import LoginLink
@@ -15,6 +16,6 @@ from models.proposals import Proposal
 __all__ = [
     "AgendaItem", "AuditRecord", "BaseModel", "Channel", "Deadline", "DeadlineTemplate",
     "FinancialYear", "LedgerEntry", "LoginLink", "Meeting", "Member", "OutboxMessage",
-    "OutboxSender", "Partnership", "PartnershipOption", "Pot", "Priority", "ProgressReport",
-    "Proposal", "Reminder", "ReminderSettings", "SchemaVersion", "database",
+    "OutboxSender", "Partnership", "PartnershipOption", "Person", "Pot", "Priority",
+    "ProgressReport", "Proposal", "Reminder", "ReminderSettings", "SchemaVersion", "database",
 ]

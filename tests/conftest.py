@@ -136,9 +136,11 @@ class SlackHarness:
 def slack(db_url, fake_slack):
     from backend.settings import Settings
     from backend.web.app import create_app
+    from bot.directory import forget_checks
     from tests.slack.requests import SlackClient
 
     fake_slack.reset()
+    forget_checks()  # every test starts with nobody's name looked at by this process
     settings = Settings(database_url=db_url, slack_bot_token="xoxb-test",
                         slack_signing_secret=SIGNING_SECRET, slack_api_url=fake_slack.base_url,
                         admin_slack_ids=("U_ADMIN",))

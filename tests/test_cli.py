@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from backend.domain import fiscal, times
+from backend.domain import directory, fiscal, times
 from tests.conftest import ROOT
 
 
@@ -59,6 +59,11 @@ def test_demo_pots_add_up(crg):
         assert all(p["available_pence"] >= 0 for p in pots["pots"].values())
         assert pots["year_end"] == DEMO_YEAR_END[which]
     assert "already a partnership" in crg("demo", ok=False)
+    # A year still running is "so far", as in Slack; a finished one is not.
+    assert "Year end so far: uncommitted £40,501" in crg("pots", "Demo Borough CSP")
+    assert "Year end: uncommitted £23,861" in crg("pots", "Demo Borough CSP",
+                                                  fiscal.label(this - 1))
+    assert "Loaded the demo partnership “Second Demo”" in crg("demo", "--name", "Second Demo")
 
 
 def test_serve_refuses_an_outdated_schema(tmp_path):
@@ -71,9 +76,26 @@ def test_serve_refuses_an_outdated_schema(tmp_path):
 
 def test_roles_from_the_command_line(crg):
     crg("partnership", "add", "Role CSP")
-    assert "U0CHAIR01 is now a working-group or CSP chair in Role CSP (was a partner)" in crg(
-        "role", "Role CSP", "U0CHAIR01", "chair")
-    assert "U0CHAIR01  chair" in crg("role", "Role CSP")
+    assert ("U0CHAIR01 (name not known yet) is now a working-group or CSP chair in Role CSP "
+            "(was a partner)") in crg("role", "Role CSP", "U0CHAIR01", "chair")
+    assert "U0CHAIR01 (name not known yet)  chair" in crg("role", "Role CSP")
+    directory.learn("U0CHAIR01", display_name="Jo", real_name="Jo Chair")
+    assert "Jo Chair (U0CHAIR01)  chair" in crg("role", "Role CSP")
     assert "not a role" in crg("role", "Role CSP", "U0CHAIR01", "boss", ok=False)
-    assert "is not a Slack user" in crg("role", "Role CSP", "bob", "chair", ok=False)
+    for someone in ("bob", "@bob", "<@U0CHAIR01>"):
+        refusal = crg("role", "Role CSP", someone, "chair", ok=False)
+        assert "is not a Slack member id" in refusal and "Copy member ID" in refusal
+        assert len(refusal.splitlines()) == 1
     assert "was a working-group or CSP chair" in crg("role", "Role CSP", "U0CHAIR01", "partner")
+
+
+def test_a_channel_is_given_by_its_id_and_the_refusal_says_how_to_find_it(crg):
+    said = crg("partnership", "add", "Chan CSP", "--channel", "#community-safety", ok=False)
+    assert said.startswith("“#community-safety” is not a Slack channel id")
+    assert "About tab" in said and "/crg setup" in said and len(said.splitlines()) == 1
+    assert "No partnerships yet" in crg("partnership", "list")  # nothing half-made
+    crg("partnership", "add", "Chan CSP", "--channel", "C0CHAN001")
+    assert "not a Slack channel id" in crg("partnership", "channel", "Chan CSP", "community-safety",
+                                           ok=False)
+    assert "C0CHAN002 now belongs to Chan CSP" in crg("partnership", "channel", "Chan CSP",
+                                                      "C0CHAN002")

@@ -126,9 +126,27 @@ def test_an_edited_template_is_used_for_the_next_year(db, frozen_now):
     made = deadlines.upcoming(first.partnership_id, year_id=years.find_year(
         first.partnership_id, "2025/26").id)
     assert [(d.title, d.due_local.strftime("%Y-%m-%d %H:%M")) for d in made] == [
-        ("All spend in", "2026-03-14 12:00"), ("Return to the OPCC", "2026-05-15 17:00")]
+        ("All spend in", "2026-03-13 12:00"),  # the 14th is a Saturday: the Friday before
+        ("Return to the OPCC", "2026-05-15 17:00")]
     with pytest.raises(InvalidInput, match="not a day of the year"):
         deadlines.set_template(ADMIN, first.partnership_id, [TemplateItem("other", "x", 2, 30)])
+
+
+def test_the_usual_deadlines_skip_weekends_bank_holidays_and_closed_days(db, frozen_now):
+    frozen_now(datetime(2027, 4, 1, 8, 0))
+    year = open_year(label="2026/27")  # so the next year opened keeps its settings
+    deadlines.update_settings(ADMIN, year.partnership_id, closed_days=["2028-01-14"])
+    years.open_year(ADMIN, year.partnership, "2027/28", 3_000_000)
+    made = {d.title: d.due_local for d in deadlines.upcoming(
+        year.partnership_id, year_id=years.find_year(year.partnership_id, "2027/28").id)}
+    # 31 May 2027 is the spring bank holiday: business cases are due the Friday before.
+    business_cases = made["Business cases due to the OPCC"].replace(tzinfo=None)
+    assert business_cases == datetime(2027, 5, 28, 17, 0)
+    # 15 January 2028 is a Saturday, and the partnership is closed on Friday the 14th.
+    assert made["Q3 progress reports due"].date() == date(2028, 1, 13)
+    assert made["Spend completed and claimed"].date() == date(2028, 3, 31)  # a Friday: unmoved
+    for due in made.values():
+        assert is_working_day(due.date()) and due.date() != date(2028, 1, 14)
 
 
 def test_a_meeting_makes_its_cutoff_and_meeting_deadlines_once(db, frozen_now):

@@ -22,10 +22,12 @@ from tests.test_faults import Gunicorn
 ROOT = Path(__file__).resolve().parent.parent
 
 # The top-level and env fields of Heroku's app.json schema
-# (https://devcenter.heroku.com/articles/app-json-schema).
+# (https://devcenter.heroku.com/articles/app-json-schema). `repository` is optional there and the
+# Deploy button does not need it (it takes the code from its template= address or the GitHub page
+# it was pressed on), so app.json leaves it out rather than carry a placeholder.
 APP_JSON_SCHEMA = {
     "type": "object",
-    "required": ["name", "description", "repository", "keywords", "addons", "env", "formation"],
+    "required": ["name", "description", "keywords", "addons", "env", "formation"],
     "additionalProperties": False,
     "properties": {
         "name": {"type": "string", "minLength": 3, "maxLength": 30},
@@ -79,7 +81,8 @@ def procfile():
 
 def test_app_json_follows_herokus_schema(app_json):
     jsonschema.validate(app_json, APP_JSON_SCHEMA)
-    assert "heroku-postgresql" in app_json["addons"]
+    assert "heroku-postgresql:essential-0" in app_json["addons"]  # the smallest plan, named
+    assert "repository" not in app_json and "YOUR-" not in json.dumps(app_json)
     assert {kind: p["quantity"] for kind, p in app_json["formation"].items()} == {"web": 1,
                                                                                   "clock": 1}
 
@@ -89,9 +92,15 @@ def test_app_json_declares_exactly_the_settings_the_code_reads(app_json):
     assert set(env) == {f.name.upper() for f in fields(Settings)}
     assert env["SECRET_KEY"]["generator"] == "secret"
     for secret in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
-        # Heroku's default is required; said outright, and with no default value to leak.
-        assert env[secret]["required"] is True and "value" not in env[secret]
-    optional = set(env) - {"SECRET_KEY", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"}
+        # Left empty at deploy time (the Slack app is made afterwards, with the app's real
+        # address, so Slack never sees a placeholder); no default value to leak.
+        assert env[secret]["required"] is False and "value" not in env[secret]
+        assert "Leave empty now" in env[secret]["description"]
+    # Asked for: who may set partnerships up from Slack, and where sign-in links point.
+    assert env["ADMIN_SLACK_IDS"]["required"] is True and "value" not in env["ADMIN_SLACK_IDS"]
+    assert env["PUBLIC_URL"]["required"] is True and env["PUBLIC_URL"]["value"] == "auto"
+    assert "Settings > Domains" in env["PUBLIC_URL"]["description"]
+    optional = set(env) - {"SECRET_KEY", "ADMIN_SLACK_IDS", "PUBLIC_URL"}
     assert all(env[name]["required"] is False for name in optional)
 
 
@@ -157,3 +166,16 @@ def test_a_log_event_is_one_line_even_with_a_traceback():
     assert line.startswith("time=") and " level=error logger=crg.test " in line
     assert ' request_id=heroku-router-id-42 msg="it broke: x=1" traceback="Traceback' in line
     assert "second line" in line
+
+
+def test_a_web_process_given_an_unusable_database_url_says_why_in_one_line(tmp_path):
+    server = Gunicorn("mysql://tracker:s3cret@db.example/crg", tmp_path / "web.log")
+    try:
+        server.proc.wait(timeout=60)  # it stops, rather than restart workers in a loop
+    finally:
+        if server.proc.poll() is None:
+            server.proc.kill()
+    log = server.log()
+    [line] = [entry for entry in log.splitlines() if "event=database_misconfigured" in entry]
+    assert "DATABASE_URL must be a SQLite file" in line and "s3cret" not in log
+    assert "Traceback" not in log and server.proc.returncode != 0

@@ -199,3 +199,21 @@ def test_a_refused_change_leaves_no_trace(db):
         submit(year, "7,000")
     assert (AuditRecord.select().count(), LedgerEntry.select().count()) == before
     assert pot_states(FinancialYear.get_by_id(year.id))["upfront"].committed == 0
+
+
+def test_the_locked_tactical_pot_says_what_it_waits_for_and_how_to_open_it(db, frozen_now):
+    year = open_year(900_000)
+    first, second = submit(year, "1,000"), submit(year, "500")
+    FinancialYear.update(upfront_cutoff_at=datetime(2024, 5, 31, 16, 0)).execute()
+    with pytest.raises(PotLocked) as refusal:
+        submit(year, "500", pot="tactical")
+    said = refusal.value.message
+    assert "2 upfront proposals are still awaiting a decision: CRG-2024/25-001, CRG-2024/25-002" in said
+    assert "the upfront cut-off (31 May 2024 17:00) has passed" in said
+    assert "`/crg close-upfront`" in said
+    for pid in (first, second):
+        decisions.decide(ADMIN, pid, "decline", reason="Not this year")
+    with pytest.raises(PotLocked) as refusal:  # decided, but before the cut-off
+        submit(year, "500", pot="tactical")
+    assert "Every upfront proposal is decided, so an admin can open it now with" in (
+        refusal.value.message)

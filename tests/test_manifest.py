@@ -38,7 +38,13 @@ LEAST_BOT_SCOPES = {
     "chat:write",   # post in channels it was invited to, and in DMs
     "im:write",     # conversations.open: get a DM channel id for reminders and uploads
     "files:write",  # upload the xlsx spreadsheets into a user's DM
-    "users:read",   # users.info: real name and timezone for reminders
+    # users.info: people's names for the directory (bot.directory), so pages, sheets and the
+    # command line show "Jo Officer", not U0FIN0001; also the user_change event keeping them current
+    "users:read",
+    # conversations.info, before `/crg setup` or `/crg channel link` opens a form: is the bot in
+    # this channel (`is_member`)? If not, say how to /invite it instead of failing later.
+    "channels:read",  # ... for a public channel
+    "groups:read",    # ... for a private channel (one the bot is not in cannot be seen at all)
     # conversations.history, read only by the clock after a crash or timeout left it unsure
     # whether Slack took a message: it looks for the message's metadata key before resending
     # (backend/slack/history.find_posted), so a reminder is neither duplicated nor lost.
@@ -46,7 +52,9 @@ LEAST_BOT_SCOPES = {
     "groups:history",    # ... in a private working-group channel
     "im:history",        # ... in the bot's DM with a person (DM reminders and admin alerts)
 }
-REQUIRED_BOT_EVENTS = {"app_home_opened"}
+# app_home_opened: the Home tab; user_change: a person's new name reaches the directory at once
+# (needs users:read, above).
+REQUIRED_BOT_EVENTS = {"app_home_opened", "user_change"}
 
 
 # --------------------------------------------------------------------------- loading
@@ -302,7 +310,7 @@ def test_bot_scopes_are_exactly_the_least_set(manifest):
     assert not scopes.get("user_optional") and not scopes.get("bot_optional")
 
 
-def test_app_home_opened_is_subscribed(manifest):
+def test_app_home_opened_and_user_change_are_subscribed(manifest):
     events = manifest["settings"]["event_subscriptions"]
     assert REQUIRED_BOT_EVENTS <= set(events["bot_events"])
     assert set(events["bot_events"]) == REQUIRED_BOT_EVENTS

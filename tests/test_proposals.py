@@ -1,9 +1,10 @@
 """Submitting proposals: every bad field explained at once, one proposal per submission."""
+import json
 from datetime import date
 
 import pytest
 
-from backend.domain import proposals
+from backend.domain import directory, proposals
 from backend.domain.errors import FieldErrors, NotFound
 from models import AuditRecord, Proposal
 from tests.builders import PROPOSER, draft, open_year
@@ -62,10 +63,26 @@ def test_text_is_kept_whole(db):
     assert view.title == "<!channel> & friends"  # escaping is for display, not storage
 
 
-def test_contact_defaults_to_the_proposer(db):
+def test_contact_defaults_to_the_proposer_named_from_the_directory(db):
     year = open_year(900_000)
+    directory.learn("U_PROP", display_name="Pat", real_name="Pat Proposer")
     view, _ = proposals.submit(PROPOSER, year.id, draft(contact_name="", contact_slack_id=""))
     assert (view.contact_name, view.contact_slack_id) == ("Pat Proposer", "U_PROP")
+
+
+def test_a_contact_slack_has_not_named_yet_is_never_stored_as_an_id(db):
+    """The name stays empty (shown as not known yet) and is filled in, audited, when Slack
+    answers; a proposal saved by the old code with the bare id as the name is mended too."""
+    year = open_year(900_000)
+    first, _ = proposals.submit(PROPOSER, year.id, draft(contact_name="", contact_slack_id="U0NEW01"))
+    second, _ = proposals.submit(PROPOSER, year.id, draft(contact_name="", contact_slack_id="U0NEW01"))
+    Proposal.update(contact_name="U0NEW01").where(Proposal.id == second.id).execute()
+    assert proposals.get(first.id).contact_name == ""
+    directory.learn("U0NEW01", display_name="Sam", real_name="Sam Newcomer")
+    assert {proposals.get(p.id).contact_name for p in (first, second)} == {"Sam Newcomer"}
+    filled = AuditRecord.get(AuditRecord.action == "person.contact_name")
+    assert json.loads(filled.after)["proposals"] == [first.id, second.id]
+    assert filled.actor.startswith("slack:users.info")
 
 
 def test_listing_filters(db):

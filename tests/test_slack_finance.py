@@ -351,3 +351,16 @@ def test_refused_attempts_stay_in_the_audit_trail_not_in_the_projects_history(sl
     shown = json.dumps(slack.slack.command(f"show {REF}", user_id=PARTNER).get_json())
     assert "*History*" in shown and "approved" in shown
     assert "denied" not in shown
+
+
+def test_show_has_the_projects_spend_lines_and_total(slack):
+    year, pid = funded_project("2,000")
+    assert "Nothing recorded yet" in json.dumps(slack.slack.command(f"show {REF}").get_json())
+    first = spend.record(ADMIN, pid, 50_000, date(2024, 6, 3), "Venue hire", "INV-7")
+    spend.record(ADMIN, pid, 25_050, date(2024, 7, 1), "Leaflets")
+    fix = spend.reverse(ADMIN, first.id, "billed twice")
+    shown = json.dumps(slack.slack.command(f"show {REF}").get_json(), ensure_ascii=False)
+    assert "*Spend*: £250.50 of £2,000 approved (£1,749.50 left)" in shown
+    assert f"3 Jun 2024 · £500 · Venue hire · INV-7 (line {first.id})" in shown
+    assert f"−£500 (corrects line {first.id}) · billed twice · INV-7 (line {fix.id})" in shown
+    assert "1 Jul 2024 · £250.50 · Leaflets" in shown

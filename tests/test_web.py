@@ -17,8 +17,8 @@ def test_settings_from_environment():
                                   "ADMIN_SLACK_IDS": "U1, U2;U3", "PORT": "8080"})
     assert settings.admin_slack_ids == ("U1", "U2", "U3") and settings.port == 8080
     assert settings.timezone == "Europe/London" and not settings.slack_configured
-    defaults = Settings.from_env({})
-    assert defaults.database_url == "sqlite:///crg.db"
+    defaults = Settings.from_env({"XDG_DATA_HOME": "/srv/data"})
+    assert defaults.database_url == "sqlite:////srv/data/crg-tracker/crg.db"  # not the cwd's
 
 
 def test_heroku_postgres_urls_are_pooled_and_keep_sslmode():

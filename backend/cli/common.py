@@ -15,14 +15,6 @@ def actor() -> Actor:
         return command_line()
 
 
-def safe_url(url: str) -> str:
-    """The database URL without its password, for printing."""
-    if "@" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    return f"{scheme}://…@{rest.split('@', 1)[1]}"
-
-
 def parse_day(text: str | None) -> date | None:
     """A date typed as 2024-09-30 or 30/09/2024; None when not given."""
     if text is None:

@@ -1,5 +1,5 @@
 """`crg db upgrade` and `crg db version`: the schema this release needs, and bringing it there."""
-from backend.domain.database import head_version, schema_version, upgrade
+from backend.domain.database import describe, head_version, schema_version, upgrade
 
 
 def register(sub) -> None:
@@ -11,6 +11,7 @@ def register(sub) -> None:
 
 def cmd_db_upgrade(args, settings):
     applied = upgrade()
+    print(f"Database: {describe(settings.database_url)}.")
     if applied:
         print("Applied: " + ", ".join(applied) + f". The schema is now at version "
               f"{schema_version()}.")
@@ -19,4 +20,5 @@ def cmd_db_upgrade(args, settings):
 
 
 def cmd_db_version(args, settings):
-    print(f"schema version {schema_version()} (this release: {head_version()})")
+    print(f"schema version {schema_version()} (this release: {head_version()}) in "
+          f"{describe(settings.database_url)}")

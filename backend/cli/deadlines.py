@@ -2,14 +2,14 @@
 import json
 
 from backend.cli.common import actor
-from backend.domain import deadlines, partnerships
+from backend.domain import deadlines, directory, partnerships
 from backend.domain.deadlines import KINDS, TemplateItem
 from backend.domain.errors import InvalidInput
 
 
 def _line(d) -> str:
     who = f"; concerns {d.concerns_label}" if d.concerns != "partnership" else ""
-    people = f"; also {', '.join(d.people)}" if d.people else ""
+    people = f"; also {', '.join(directory.label(p) for p in d.people)}" if d.people else ""
     return f"#{d.id}  {d.due_shown}  {d.kind_label}: {d.title} ({d.year_label}{who}{people})"
 
 

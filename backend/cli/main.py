@@ -19,10 +19,16 @@ from backend.cli import (
     projects,
     roles,
 )
-from backend.cli.common import safe_url
 from backend.domain import times
-from backend.domain.database import check_schema, connect_database, wait_for_database
-from backend.domain.errors import DomainError
+from backend.domain.database import (
+    UNAVAILABLE_ERRORS,
+    check_schema,
+    connect_database,
+    describe,
+    unavailable_sentence,
+    wait_for_database,
+)
+from backend.domain.errors import DomainError, SchemaOutdated
 from backend.logs import configure_logging, log_event
 from backend.settings import Settings
 
@@ -59,15 +65,23 @@ def main(argv=None) -> int:
         # A process meant to stay up waits for a database that is still starting, saying so
         # once per try, instead of crashing and being restarted in a loop.
         if long_running and not wait_for_database(attempts=30, delay=2.0):
-            print(f"The database at {safe_url(settings.database_url)} did not answer; check "
-                  "DATABASE_URL and that the database is running.", file=sys.stderr)
+            print(f"The database ({describe(settings.database_url)}) did not answer for a minute: "
+                  "check DATABASE_URL and that the database is running.", file=sys.stderr)
             return 1
         if getattr(args, "needs_schema", False):
             check_schema()
         args.func(args, settings)
         return 0
+    except SchemaOutdated as refusal:  # say which database, so the fix is run on the right one
+        print(f"{refusal.message} (The database: {describe(settings.database_url)}.)",
+              file=sys.stderr)
+        return 1
     except DomainError as refusal:
         print(refusal.message, file=sys.stderr)
+        return 1
+    except UNAVAILABLE_ERRORS as error:  # the driver's text, in words
+        log_event(log, "database_unavailable", logging.DEBUG, error=str(error))
+        print(unavailable_sentence(settings.database_url, error), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -2,7 +2,7 @@
 import json
 
 from backend.cli.common import actor
-from backend.domain import partnerships, rounds, years
+from backend.domain import fiscal, partnerships, rounds, times, years
 from backend.domain.money import ACCEPTED_FORMS, format_pence, parse_amount
 from backend.domain.pots import YearFigures, year_figures
 
@@ -110,9 +110,11 @@ def render_figures(f: YearFigures) -> str:
     table = "\n".join("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
                                 for i, (c, w) in enumerate(zip(r, widths))) for r in rows)
     rolled = f", {format_pence(f.rolled_over)} rolled over from upfront" if f.rolled_over else ""
+    running = times.today_local() <= fiscal.last_day(fiscal.parse_year(f.label))
     return (f"{f.partnership}: {f.label}\n"
             f"Allocation {format_pence(f.allocation)} (upfront {format_pence(f.upfront_share)}, "
             f"tactical {format_pence(f.tactical_share)}{rolled})\n\n{table}\n\n"
-            f"Year end: uncommitted {format_pence(f.uncommitted)}, committed but unspent "
+            f"Year end{' so far' if running else ''}: uncommitted "
+            f"{format_pence(f.uncommitted)}, committed but unspent "
             f"{format_pence(f.committed_unspent)}, underspend to return to the OPCC "
             f"{format_pence(f.underspend)}.")

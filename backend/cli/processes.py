@@ -3,7 +3,9 @@
 This is where the command line puts the other fronts together (a composition root, like the
 Flask app that mounts the Slack front): each command starts one of them on this machine.
 """
-from backend.cli.common import actor, safe_url
+from backend.cli.common import actor
+from backend.domain import directory
+from backend.domain.database import describe
 from backend.domain.outbox import states
 
 
@@ -28,8 +30,8 @@ def cmd_serve(args, settings):
     from backend.web.app import create_app
 
     app = create_app(settings)
-    print(f"Serving the CRG tracker on http://{args.host}:{args.port} "
-          f"(database: {safe_url(settings.database_url)})", flush=True)
+    print(f"Serving the CRG tracker on http://{args.host}:{args.port}; its data is in "
+          f"{describe(settings.database_url)}.", flush=True)
     app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
 
 
@@ -44,8 +46,9 @@ def cmd_socket(args, settings):
 def cmd_clock(args, settings):
     if args.resend is not None:
         resent = states.resend(actor(), args.resend)
-        print(f"Message {resent.message_id} to {resent.recipient} will be sent again by the next "
-              "sweep.")
+        to = (directory.label(resent.recipient) if directory.is_user_id(resent.recipient)
+              else resent.recipient)
+        print(f"Message {resent.message_id} to {to} will be sent again by the next sweep.")
         return
     from jobs import clock
 

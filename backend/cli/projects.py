@@ -3,7 +3,7 @@
 The command line acts as an admin; these only parse, call one service and print the outcome.
 """
 from backend.cli.common import actor, parse_day
-from backend.domain import partnerships, progress, proposals, spend
+from backend.domain import directory, partnerships, progress, proposals, spend
 from backend.domain.money import ACCEPTED_FORMS, format_pence, parse_amount
 
 
@@ -64,8 +64,10 @@ def cmd_progress_show(args, settings) -> None:
     reports = progress.reports_for(project.id)
     if not reports:
         print(f"{project.ref} has no progress reports yet.")
+    known = directory.names(directory.people_in(r.reporter for r in reports))
     for report in reports:
-        print(f"{report.period}  {report.summary}  (by {report.reporter})")
+        print(f"{report.period}  {report.summary}  "
+              f"(by {directory.describe_actor(report.reporter, known)})")
 
 
 def cmd_spend_record(args, settings) -> None:

@@ -3,6 +3,7 @@
 Every permission is decided here, on the server, from the database: a front never trusts a
 role it was told about in a payload.
 """
+import re
 from dataclasses import dataclass
 
 from models import Member
@@ -31,6 +32,17 @@ class Actor:
     @property
     def audit_name(self) -> str:
         return f"{self.id} ({self.name})" if self.name and self.name != self.id else self.id
+
+
+# How a Slack person's `audit_name` starts: their user id, then their name in brackets.
+_SLACK_ACTOR = re.compile(r"^([UW][A-Z0-9_]{2,})(?: \(.*\))?$")
+
+
+def slack_user_of(audit_name: str) -> str | None:
+    """The Slack user id an `audit_name` (as the audit trail and ledger keep it) belongs to, or
+    None for the command line, the clock and anything else."""
+    found = _SLACK_ACTOR.match(audit_name or "")
+    return found.group(1) if found else None
 
 
 # Who the clock acts as: its automatic work (opening tactical pots, tidying) is audited under it.

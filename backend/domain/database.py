@@ -5,17 +5,20 @@ sslmode and other query options passed through) uses a connection pool, because 
 PostgreSQL connection costs far more than a whole slash-command round trip.
 """
 import logging
+import os
 import threading
 import time
 from contextlib import contextmanager
-from urllib.parse import parse_qs, urlparse
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
 
 from peewee import InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase
 from playhouse import db_url
 
 from backend.domain import times
-from backend.domain.errors import SchemaOutdated
-from backend.logs import log_event, one_line
+from backend.domain.errors import DatabaseUnavailable, SchemaOutdated
+from backend.logs import log_event
+from backend.settings import data_folder
 from models import SchemaVersion, database
 from models.migrations import all_migrations, head_version
 
@@ -42,19 +45,101 @@ def connect_database(url: str):
     return db
 
 
+POSTGRES_SCHEMES = ("postgres", "postgresql", "postgres+pool", "postgresql+pool")
+URL_FORMS = ("a SQLite file (sqlite:///path/to/crg.db) or a PostgreSQL address "
+             "(postgres://user:password@host:5432/name)")
+
+
+def redacted(url: str) -> str:
+    """A database URL without its password, fit to print or log."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://…@{rest.rsplit('@', 1)[1]}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file a sqlite:// URL names (None for any other kind)."""
+    parsed = urlparse(url)
+    if parsed.scheme != "sqlite":
+        return None
+    return Path(unquote(parsed.path[1:] if parsed.path.startswith("/") else parsed.path))
+
+
+def describe(url: str) -> str:
+    """Which database, in words: where a person can find it."""
+    path = sqlite_path(url)
+    if path is not None:
+        return f"the SQLite file {Path(os.path.abspath(path))}"
+    parsed = urlparse(url)
+    where = f"{parsed.hostname or 'localhost'}:{parsed.port or 5432}"
+    return f"the PostgreSQL database {parsed.path.lstrip('/') or '?'} at {where}"
+
+
+def _prepare_sqlite_folder(path: Path) -> None:
+    """The default file's folder is made when first needed; any other folder must exist."""
+    folder = Path(os.path.abspath(path)).parent
+    if folder.is_dir():
+        return
+    if folder == data_folder():
+        folder.mkdir(parents=True, exist_ok=True)
+        return
+    raise DatabaseUnavailable(f"DATABASE_URL names the SQLite file {Path(os.path.abspath(path))}, "
+                              f"but there is no folder {folder} to keep it in: make the folder, "
+                              "or correct DATABASE_URL.")
+
+
 def build_database(url: str):
     scheme = urlparse(url).scheme
-    if scheme in ("postgres", "postgresql", "postgres+pool", "postgresql+pool"):
+    if scheme in POSTGRES_SCHEMES:
         pooled = "postgresql+pool" + url[len(scheme):]
         options = dict(POOL_OPTIONS)
         if "connect_timeout" not in parse_qs(urlparse(url).query):
             options["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
         db = db_url.connect(pooled, **options)
     elif scheme == "sqlite":
+        path = sqlite_path(url)
+        if str(path) and str(path) != ":memory:":
+            _prepare_sqlite_folder(path)
         db = db_url.connect(url, pragmas=SQLITE_PRAGMAS)
     else:
-        raise ValueError(f"DATABASE_URL must start with sqlite:// or postgres://, not {scheme}://")
+        shown = f"“{redacted(url)}”" if url.strip() else "nothing"
+        raise DatabaseUnavailable(f"DATABASE_URL must be {URL_FORMS}; {shown} is neither.")
+    db.crg_url = url
     return db
+
+
+# What the drivers say when a database cannot be reached, in words (their text varies by
+# version and language, so only the telling fragments are matched).
+_CAUSES = (
+    (("could not translate host name", "name or service not known", "nodename nor servname",
+      "temporary failure in name resolution"), "its host name could not be found"),
+    (("connection refused",), "the connection was refused (nothing is listening at {where})"),
+    (("timeout expired", "timed out"), "it did not answer in time"),
+    (("password authentication failed", "no password supplied", "authentication failed"),
+     "it refused the user name or password in DATABASE_URL"),
+    (("does not exist",), "there is no database of that name there"),
+    (("no pg_hba.conf entry", "ssl", "sslmode"), "it refused this connection's security "
+                                                 "settings (see ?sslmode= in DATABASE_URL)"),
+    (("unable to open database file",), "the file cannot be opened or created (check the "
+                                        "folder exists and can be written to)"),
+    (("database is locked",), "another process has it locked"),
+    (("server closed the connection", "terminating connection", "connection already closed",
+      "the database system is starting up", "the database system is shutting down"),
+     "it closed the connection (it may be restarting)"),
+)
+
+
+def unavailable_sentence(url: str, error: BaseException | None = None) -> str:
+    """One sentence for a database that does not answer, naming it without its password and
+    saying why in words rather than the driver's own text."""
+    text = " ".join(str(error or "").lower().split())
+    parsed = urlparse(url)
+    where = f"{parsed.hostname or 'localhost'}:{parsed.port or 5432}"
+    cause = next((words.format(where=where) for fragments, words in _CAUSES
+                  if any(f in text for f in fragments)), "it did not answer")
+    return (f"The database ({describe(url)}) cannot be used because {cause}: check DATABASE_URL "
+            "and that the database is running.")
 
 
 def wait_for_database(attempts: int = 30, delay: float = 2.0) -> bool:
@@ -75,13 +160,19 @@ def wait_for_database(attempts: int = 30, delay: float = 2.0) -> bool:
             last = attempt == attempts
             log_event(log, "database_unreachable", logging.ERROR if last else logging.WARNING,
                       attempt=f"{attempt}/{attempts}",
-                      retry_in=None if last else f"{delay:g}s", error=one_line(error))
+                      retry_in=None if last else f"{delay:g}s",
+                      problem=unavailable_sentence(_url_of_current(), error))
         finally:
             if not database.is_closed():
                 database.close()
         if attempt < attempts:
             time.sleep(delay)
     return False
+
+
+def _url_of_current() -> str:
+    """The URL the bound database was built from (for messages about it)."""
+    return getattr(database.obj, "crg_url", "")
 
 
 def is_configured() -> bool:

@@ -295,8 +295,9 @@ def _year_for(partnership: Partnership, due_local: datetime, year_label: str | N
     year = FinancialYear.get_or_none((FinancialYear.partnership == partnership)
                                      & (FinancialYear.start_year == start))
     if year is None:
-        raise NotFound(f"{partnership.name} has no {fiscal.label(start)} year yet; open it with "
-                       "`crg year open` first.", field="year")
+        raise NotFound(f"{partnership.name} has no {fiscal.label(start)} year yet; an admin can "
+                       "open it first with `/crg year open` in Slack (or `crg year open`).",
+                       field="year")
     _check_in_year(year, due_local)
     return year
 
@@ -421,22 +422,32 @@ def _cancel(actor: Actor, deadline: Deadline) -> None:
 
 
 def create_from_template(actor: Actor, year: FinancialYear) -> list[DeadlineView]:
-    """The partnership's usual deadlines for a newly opened year (those still to come).
+    """The partnership's usual deadlines for a newly opened year (those still to come), each on
+    a working day (`on_a_working_day`).
 
     Runs inside `open_year`'s transaction; each is made once (its source key names the year
     and the template line), so running it again adds nothing.
     """
     made = []
     now = times.now()
+    working = config(year.partnership_id)
     with write_transaction():
         for position, item in enumerate(template(year.partnership_id)):
-            due_utc = times.from_local(item.due_local(year.start_year))
+            due_utc = times.from_local(on_a_working_day(item.due_local(year.start_year), working))
             key = f"template:{year.id}:{position}"
             if due_utc <= now or Deadline.get_or_none(Deadline.source_key == key):
                 continue
             made.append(_create(actor, year, item.kind, item.title, due_utc,
                                 DEFAULT_CONCERNS.get(item.kind, "partnership"), (), "template", key))
     return [view(d) for d in made]
+
+
+def on_a_working_day(due: datetime, working: ReminderConfig) -> datetime:
+    """A usual deadline that falls on a weekend, a bank holiday or a day the partnership is
+    closed moves to the working day before, at the same time (business cases due on the spring
+    bank holiday are due the Friday before)."""
+    day = working.on_or_before(due.date())
+    return datetime.combine(day, due.time())
 
 
 def set_template(actor: Actor, partnership_name_or_id, items: list[TemplateItem]) -> list[TemplateItem]:

@@ -8,7 +8,7 @@ PCC's approval, a variation or a cancellation.
 from dataclasses import dataclass
 from datetime import date
 
-from backend.domain import audit, ledger, proposals, times
+from backend.domain import audit, directory, ledger, proposals, times
 from backend.domain.actors import Actor
 from backend.domain.audit import DENIED
 from backend.domain.errors import Conflict, InvalidInput
@@ -258,7 +258,7 @@ def _check_source(proposal: Proposal, year: FinancialYear, action: str, sources:
                                        & (AuditRecord.entity_id == proposal.id)
                                        & (AuditRecord.action != DENIED))
             .order_by(AuditRecord.at.desc(), AuditRecord.id.desc()).first())
-    by = f" by {last.actor} on {times.show(last.at)}" if last else ""
+    by = f" by {directory.describe_actor(last.actor)} on {times.show(last.at)}" if last else ""
     raise Conflict(f"{_ref(year, proposal)} is already {STATE_PHRASES[proposal.status]}"
                    f"{by}, so it cannot be {DECISIONS[action].past} now.")
 

@@ -36,6 +36,10 @@ class PotLocked(DomainError):
     """The tactical pot is not open yet."""
 
 
+class DatabaseUnavailable(DomainError):
+    """DATABASE_URL names no database this tracker can use, or the database does not answer."""
+
+
 class SchemaOutdated(DomainError):
     """The database schema is older (or newer) than this release expects."""
 

@@ -17,7 +17,7 @@ from backend.domain.outbox import notes
 from backend.domain.outbox.notes import Note
 from backend.domain.pots import pot_states
 from backend.domain.prepared import Prepared, slot
-from backend.domain.workflow import FINAL_STATUSES
+from backend.domain.workflow import FINAL_STATUSES, reference
 from models import FinancialYear, LedgerEntry, Partnership, Pot, Proposal
 
 ALLOCATION = "allocation"
@@ -115,11 +115,27 @@ def roll_over(year: FinancialYear, actor: Actor) -> int:
 
 
 def tactical_locked_message(year: FinancialYear) -> str:
-    pending = (Proposal.select()
-               .where((Proposal.year == year) & (Proposal.pot == "upfront")
-                      & Proposal.status.not_in(FINAL_STATUSES)).count())
-    waiting = (f" {pending} upfront proposal{'s are' if pending != 1 else ' is'} still awaiting a "
-               f"decision." if pending else "")
-    return (f"The tactical pot for {year.label} opens once every upfront proposal has a final "
-            f"decision from the PCC.{waiting}")
-
+    """Why the tactical pot is still shut, and what it waits for: the upfront decisions still
+    to come (by reference), the upfront cut-off while it is ahead, and the admin's way to open it
+    by hand once nothing is left to decide."""
+    pending = list(Proposal.select(Proposal.number)
+                   .where((Proposal.year == year) & (Proposal.pot == "upfront")
+                          & Proposal.status.not_in(FINAL_STATUSES))
+                   .order_by(Proposal.number).tuples())
+    cutoff = year.upfront_cutoff_at
+    cutoff_ahead = cutoff is not None and times.now() < cutoff
+    opens = (f"The tactical pot for {year.label} opens once every upfront proposal has a final "
+             "decision from the PCC" + (f" and the upfront cut-off ({times.show(cutoff)}) has "
+                                       "passed" if cutoff_ahead else "") + ".")
+    if not pending:
+        return (f"{opens} Every upfront proposal is decided, so an admin can open it now with "
+                "`/crg close-upfront`.")
+    refs = ", ".join(reference(year.label, number) for (number,) in pending[:8])
+    more = f" and {len(pending) - 8} more" if len(pending) > 8 else ""
+    count = len(pending)
+    waiting = (f" {count} upfront proposal{'s are' if count != 1 else ' is'} still awaiting a "
+               f"decision: {refs}{more}.")
+    after = ("It opens by itself with the last of them" + (" once the cut-off has passed"
+                                                           if cutoff_ahead else "")
+             + ", or an admin can then open it with `/crg close-upfront`.")
+    return f"{opens}{waiting} {after}"

@@ -21,11 +21,16 @@ def partnerships_of(user_id: str) -> list[int]:
     return [p.id for p in query]
 
 
+def is_slack_user_id(text: str) -> bool:
+    """A Slack user id as Slack writes them: U or W, then capital letters and digits."""
+    return bool(re.fullmatch(r"[UW][A-Z0-9]{2,}", (text or "").strip()))
+
+
 def _valid_user(user_id: str) -> str:
     user_id = (user_id or "").strip()
-    if not re.fullmatch(r"[UW][A-Z0-9]{2,}", user_id):
-        raise InvalidInput(f"“{user_id or 'nothing'}” is not a Slack user; mention them, like "
-                           "`/crg role @sam chair`.", field="user")
+    if not is_slack_user_id(user_id):
+        raise InvalidInput(f"“{user_id or 'nothing'}” is not a Slack user id: they look like "
+                           "U0123ABCD.", field="user")
     return user_id
 
 

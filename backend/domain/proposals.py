@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from peewee import Select, fn
 
-from backend.domain import audit, fiscal, partnerships, times
+from backend.domain import audit, directory, fiscal, partnerships, times
 from backend.domain.actors import Actor, role_of
 from backend.domain.audit import DENIED
 from backend.domain.errors import (
@@ -37,7 +37,7 @@ from backend.domain.workflow import (
     reference,
 )
 from backend.domain.years import find_year
-from models import Channel, FinancialYear, Partnership, Priority, Proposal
+from models import Channel, FinancialYear, Partnership, Person, Priority, Proposal
 
 MAX_TITLE = 200
 
@@ -123,18 +123,24 @@ _PRIORITY_NAMES = Prepared(lambda: (
     Priority.select(Priority.name).where(Priority.year == slot("year")).order_by(Priority.position)))
 # What a submission needs to know once it holds the year's lock, in one round trip: the
 # proposal its key already made (a Slack retry or a double click), how many the year has (the
-# new number follows them) and what the chosen pot has available.
+# new number follows them), what the chosen pot has available, and the contact's name if the
+# directory knows it.
 _ON_SUBMIT = Prepared(lambda: Select(columns=(
     Proposal.select(Proposal.id).where(Proposal.submission_key == slot("key")),
     Proposal.select(fn.COUNT(Proposal.id)).where(Proposal.year == slot("year")),
     available_query(),
     Channel.select(Channel.slack_channel_id).where(
-        (Channel.partnership == slot("partnership")) & (Channel.is_working_group == True)))))  # noqa: E712
+        (Channel.partnership == slot("partnership")) & (Channel.is_working_group == True)),  # noqa: E712
+    Person.select(directory.name_column()).where(Person.slack_user_id == slot("contact")))))
 _INSERT = PreparedInsert(Proposal)
 
 
-def _checked(draft: Draft, year: FinancialYear, actor: Actor) -> dict:
-    """The proposal's columns from a draft, or every problem at once against its field."""
+def _checked(draft: Draft, year: FinancialYear, actor: Actor, known_name: str = "") -> dict:
+    """The proposal's columns from a draft, or every problem at once against its field.
+
+    The contact's name is the one typed, else the directory's (`known_name`); while neither is
+    known it stays empty, never the Slack id, and the directory fills it in when Slack answers.
+    """
     errors: dict[str, str] = {}
     title = " ".join(draft.title.split())
     if not title:
@@ -167,7 +173,7 @@ def _checked(draft: Draft, year: FinancialYear, actor: Actor) -> dict:
     if errors:
         raise FieldErrors(errors)
     return dict(title=title, lead_organisation=lead, pot=pot, amount_pence=amount,
-                contact_name=" ".join(draft.contact_name.split()) or actor.name or actor.id,
+                contact_name=" ".join(draft.contact_name.split()) or known_name or "",
                 contact_slack_id=draft.contact_slack_id or actor.id,
                 description=draft.description.strip(), priorities=json.dumps(chosen),
                 planned_start=draft.planned_start, planned_end=draft.planned_end,
@@ -232,12 +238,12 @@ def submit(actor: Actor, year_id: int, draft: Draft,
     and returns the first proposal instead of making a second.
     """
     with year_transaction(year_id) as year:
-        existing, count, left, channel = _ON_SUBMIT.rows(
+        existing, count, left, channel, known_name = _ON_SUBMIT.rows(
             key=submission_key, year=year.id, kind=_pot_kind(draft),
-            partnership=year.partnership_id)[0]
+            partnership=year.partnership_id, contact=draft.contact_slack_id or actor.id)[0]
         if existing:
             return view(Proposal.get_by_id(existing)), False
-        values = _checked(draft, year, actor)
+        values = _checked(draft, year, actor, known_name or "")
         _pot_refusal(year, values["pot"], values["amount_pence"], int(left))
         now = times.now()
         proposal = _INSERT.create(year=year, number=count + 1, status="submitted",
@@ -284,8 +290,9 @@ def edit(actor: Actor, proposal_id: int, draft: Draft) -> ProposalView:
         editable_by(actor, proposal_id)
         proposal = Proposal.get_by_id(proposal_id)
         before = snapshot(proposal)
-        values = _checked(draft, year, actor)
-        values["contact_slack_id"] = draft.contact_slack_id or proposal.contact_slack_id
+        contact = draft.contact_slack_id or proposal.contact_slack_id
+        values = _checked(draft, year, actor, directory.name_of(contact))
+        values["contact_slack_id"] = contact
         _pot_refusal(year, values["pot"], values["amount_pence"],
                      available(year.id, values["pot"]))
         for name, value in values.items():

@@ -66,6 +66,16 @@ def so_far(proposal_id: int) -> SpendSoFar:
     return SpendSoFar(proposal.approved_pence or 0, spent_on(proposal_id))
 
 
+def lines_for(proposal_id: int) -> list[SpendLine]:
+    """A project's spend lines and their corrections, by the date spent (a correction's amount
+    is what it takes off, shown against the line it corrects)."""
+    entries = (LedgerEntry.select()
+               .where((LedgerEntry.proposal == proposal_id)
+                      & LedgerEntry.kind.in_((ledger.SPEND, ledger.SPEND_REVERSAL)))
+               .order_by(LedgerEntry.occurred_on, LedgerEntry.id))
+    return [_line(entry) for entry in entries]
+
+
 @denials
 def may_record(actor: Actor, proposal_id: int) -> ProposalView:
     """The project, if this person may record spend on it now: refused before any typing,

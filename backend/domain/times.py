@@ -1,7 +1,10 @@
 """Time: stored as naive UTC everywhere, shown in the partnership's zone (Europe/London).
 
-`now()` is the one source of the current time so tests can freeze it.
+`now()` is the one source of the current time so tests can freeze it, and so `crg demo` can
+write a past year's history with the dates it would have had (`as_of`).
 """
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -18,8 +21,32 @@ def zone() -> ZoneInfo:
     return _zone
 
 
-def now() -> datetime:
+_as_of: ContextVar[datetime | None] = ContextVar("crg_as_of", default=None)
+
+
+def _wall_clock() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def now() -> datetime:
+    return _as_of.get() or _wall_clock()
+
+
+def real_now() -> datetime:
+    """The wall clock, even inside `as_of`."""
+    return _wall_clock()
+
+
+@contextmanager
+def as_of(moment: datetime):
+    """Run the block as if it were `moment` (naive UTC), never later than the wall clock: for
+    `crg demo`, which makes a made-up history through the real services, dated as it would have
+    happened. The app itself never uses it."""
+    token = _as_of.set(min(moment, _wall_clock()))
+    try:
+        yield
+    finally:
+        _as_of.reset(token)
 
 
 def today_local() -> date:

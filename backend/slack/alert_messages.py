@@ -58,7 +58,7 @@ def _problem(mid: int, recipient: str, state: str, error: str, text: str) -> str
                 f"`{said}`). It was not sent again, to avoid a duplicate; if it did not arrive, "
                 f"{again}.")
     else:
-        hint = (" Set one with `crg partnership channel NAME CHANNEL --working-group`."
+        hint = (" An admin sets one by typing `/crg channel link working-group` in it."
                 if recipient == NO_CHANNEL else
                 " Check the bot is in that channel (or that the person is still in the "
                 f"workspace), then {again}.")

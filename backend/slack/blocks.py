@@ -3,7 +3,8 @@
 Every user-typed string passes through backend.slack.text (escaped for mrkdwn, shortened to
 Block Kit's limits); the full text stays in the database.
 """
-from backend.domain import times
+from backend.domain import directory, times
+from backend.domain.actors import slack_user_of
 from backend.domain.audit import HistoryLine
 from backend.domain.money import format_pence
 from backend.domain.pots import YearFigures
@@ -12,8 +13,10 @@ from backend.slack.text import (
     MESSAGE_BLOCKS_MAX,
     SECTION_TEXT_MAX,
     context_text,
+    escape,
     field_text,
     header_text,
+    is_user_id,
     mention,
     section_text,
     shorten,
@@ -95,7 +98,7 @@ def proposal_blocks(p: ProposalView, *, full: bool = False) -> list[dict]:
         f"*Reference*\n{p.ref}", f"*Status*\n{p.status_label}",
         f"*Amount*\n{amount}", f"*Pot*\n{p.pot.capitalize()}",
         f"*Lead organisation*\n{field_text(shorten(p.lead_organisation, 300))}",
-        f"*Contact*\n{mention(p.contact_slack_id) if p.contact_slack_id else field_text(p.contact_name)}",
+        f"*Contact*\n{person(p.contact_slack_id) if p.contact_slack_id else field_text(p.contact_name)}",
     ]
     blocks = [header(p.title),
               {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]}]
@@ -123,11 +126,29 @@ def _planned_spend(p: ProposalView) -> str:
                                            for q, v in sorted(p.planned_spend.items()))
 
 
+def person(user_id: str, known: dict[str, str] | None = None) -> str:
+    """Someone in a Slack message: a mention, which Slack shows as their current name; an id
+    Slack would not render (a malformed one) by the directory's name instead, never bare."""
+    if is_user_id(user_id):
+        return mention(user_id)
+    return escape(directory.label(user_id, known))
+
+
+def who(audit_name: str, known: dict[str, str] | None = None) -> str:
+    """Who did something, from the audit trail's or the ledger's record of it."""
+    user = slack_user_of(audit_name)
+    if user:
+        return person(user, known)
+    return context_text(shorten(directory.describe_actor(audit_name), 80))
+
+
 def history_blocks(lines: list[HistoryLine]) -> list[dict]:
     if not lines:
         return []
-    text = "\n".join(f"• {times.show(h.at)}: {_describe(h)} by {context_text(shorten(h.actor, 80))}"
-                     for h in lines[-30:])
+    shown = lines[-30:]
+    known = directory.names(directory.people_in(h.actor for h in shown))
+    text = "\n".join(f"• {times.show(h.at)}: {_describe(h)} by {who(h.actor, known)}"
+                     for h in shown)
     return [section("*History*\n" + shorten(text, 2900))]
 
 
@@ -136,6 +157,24 @@ def _describe(h: HistoryLine) -> str:
     before, after = h.before.get("status"), h.after.get("status")
     moved = f" ({before} → {after})" if before and after and before != after else ""
     return action + moved
+
+
+def spend_blocks(lines, approved: int, spent: int) -> list[dict]:
+    """A funded project's spend for `/crg show`: the total against what was approved, then each
+    line (a correction as a minus against the line it corrects)."""
+    head = (f"*Spend*: {format_pence(spent)} of {format_pence(approved)} approved "
+            f"({format_pence(approved - spent)} left)")
+    if not lines:
+        return [section(f"{head}. Nothing recorded yet.")]
+    shown = []
+    for line in lines[-25:]:
+        amount = (f"−{format_pence(line.amount_pence)} (corrects line {line.reversal_of})"
+                  if line.reversal_of else format_pence(line.amount_pence))
+        reference = f" · {context_text(shorten(line.reference, 60))}" if line.reference else ""
+        shown.append(f"• {times.show_date(line.spent_on)} · {amount} · "
+                     f"{context_text(shorten(line.memo, 200))}{reference} (line {line.id})")
+    earlier = f"\n…and {len(lines) - 25} earlier lines" if len(lines) > 25 else ""
+    return [text_section(head + "\n" + "\n".join(shown) + earlier)]
 
 
 def pots_blocks(f: YearFigures) -> list[dict]:

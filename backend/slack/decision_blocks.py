@@ -9,7 +9,7 @@ from backend.domain import times
 from backend.domain.decisions import next_steps
 from backend.domain.proposals import ProposalView
 from backend.domain.workflow import DECISIONS
-from backend.slack.blocks import button, confirm_dialog, context
+from backend.slack.blocks import button, confirm_dialog, context, who
 from backend.slack.text import section_text, shorten
 
 STYLES = {"support": "primary", "approve": "primary", "decline": "danger",
@@ -39,4 +39,4 @@ def decision_buttons(p: ProposalView) -> list[dict]:
 
 def last_decision_line(actor: str, action: str, at) -> dict:
     told = DECISIONS[action].told if action in DECISIONS else action
-    return context(f"Last decision: {told} by {section_text(shorten(actor, 80))} on {times.show(at)}")
+    return context(f"Last decision: {told} by {who(actor)} on {times.show(at)}")

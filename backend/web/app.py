@@ -19,8 +19,9 @@ from backend.domain.database import (
     head_version,
     is_configured,
     schema_version,
+    unavailable_sentence,
 )
-from backend.logs import current_request_id, log_event, one_line
+from backend.logs import current_request_id, log_event
 from backend.settings import Settings
 from backend.web import request_log
 from backend.web.finance import blueprint as finance_pages
@@ -48,7 +49,8 @@ def create_app(settings: Settings | None = None, slack_client=None) -> Flask:
             current = schema_version()
             reachable = True
         except UNAVAILABLE_ERRORS as error:
-            log_event(log, "health_check_failed", logging.WARNING, error=one_line(error))
+            log_event(log, "health_check_failed", logging.WARNING,
+                      problem=unavailable_sentence(settings.database_url, error))
             current, reachable = None, False
         ok = reachable and current == head_version()
         body = {"status": "ok" if ok else "degraded", "version": VERSION,
@@ -81,8 +83,10 @@ def _install_error_answers(app: Flask) -> None:
 
 
 def _database_unavailable(error):
+    from flask import current_app
+
     log_event(log, "database_unavailable", logging.WARNING, path=request_log.loggable(request.path),
-              error=one_line(error))
+              problem=unavailable_sentence(current_app.config["CRG_SETTINGS"].database_url, error))
     return (f"The database is not available just now, so this could not be done. Please try "
             f"again in a minute (reference {current_request_id()}).\n", 503,
             {**PLAIN_TEXT, "Retry-After": "30"})

@@ -21,7 +21,7 @@ from flask import (
     url_for,
 )
 
-from backend.domain import fiscal, login_links
+from backend.domain import directory, fiscal, login_links
 from backend.domain.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from backend.domain.exports import service
 
@@ -53,7 +53,7 @@ a:focus, button:focus { outline: 3px solid #fd0; }
 {% if message %}
 <p>{{ message }}</p>
 {% else %}
-<p>Signed in as Slack user {{ user }}. Each spend sheet is an Excel workbook for the OPCC; the
+<p>Signed in as {{ user }}. Each spend sheet is an Excel workbook for the OPCC; the
 360Giving file lists the funded projects in the open data standard.</p>
 <table>
 <caption>Spend sheets you can download</caption>
@@ -144,7 +144,8 @@ def index():
     if actor.superadmin:
         labels = sorted({label for p in mine for label in p.years}, reverse=True)
         rows = [_row("All partnerships", label, "all") for label in labels] + rows
-    return _page("Spend sheets", user=actor.id, rows=rows, logout=url_for("finance.logout"))
+    return _page("Spend sheets", user=directory.label(actor.id), rows=rows,
+                 logout=url_for("finance.logout"))
 
 
 def _row(name: str, label: str, partnership) -> dict:

@@ -7,15 +7,18 @@ database is back and then recovers by itself. The wait stays well inside gunicor
 worker timeout, which also covers booting.
 """
 import logging
+import sys
 
 from backend.domain.database import (
     UNAVAILABLE_ERRORS,
     connect_database,
     head_version,
     schema_version_at_boot,
+    unavailable_sentence,
     wait_for_database,
 )
-from backend.logs import configure_logging, log_event, one_line
+from backend.domain.errors import DatabaseUnavailable
+from backend.logs import configure_logging, log_event
 from backend.settings import Settings
 from backend.web.app import VERSION, create_app
 
@@ -28,7 +31,11 @@ log = logging.getLogger("crg.wsgi")
 def build_app():
     configure_logging()
     settings = Settings.from_env()
-    connect_database(settings.database_url)
+    try:
+        connect_database(settings.database_url)
+    except DatabaseUnavailable as refusal:  # nothing could ever be served: say why, once
+        log_event(log, "database_misconfigured", logging.CRITICAL, problem=refusal.message)
+        sys.exit(3)  # gunicorn's "worker failed to boot": it stops rather than loop
     if wait_for_database(BOOT_ATTEMPTS, BOOT_RETRY_DELAY):
         _report_schema()
     else:
@@ -41,7 +48,8 @@ def _report_schema() -> None:
     try:
         current = schema_version_at_boot()
     except UNAVAILABLE_ERRORS as error:  # gone again already: /healthz will keep saying so
-        log_event(log, "schema_unknown", logging.WARNING, error=one_line(error))
+        log_event(log, "schema_unknown", logging.WARNING,
+                  problem=unavailable_sentence(Settings.from_env().database_url, error))
         return
     if current != head_version():
         log_event(log, "schema_mismatch", logging.ERROR, current=current, expected=head_version(),

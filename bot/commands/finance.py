@@ -120,6 +120,12 @@ def export360(request, args):
 @subcommand("login", "login", "a single-use link to the finance web page, by DM (finance staff "
             "and admins)")
 def login(request, args):
+    if not request.settings.public_url.rstrip("/"):
+        # never a link to 127.0.0.1, or to an address guessed from a request
+        raise InvalidInput("I can't make a sign-in link yet: the tracker doesn't know its own web "
+                           "address. Ask whoever runs it to set PUBLIC_URL to the app's https "
+                           "address (on Heroku: Settings → Reveal Config Vars; the address is "
+                           "under Settings → Domains).")
     login_links.send_link(request.actor, request.partnership_id)
     minutes = int(login_links.LINK_LIFETIME.total_seconds() // 60)
     return Reply(f"I've sent you a sign-in link to the finance page by DM. It works once, within "

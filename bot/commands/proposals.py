@@ -1,9 +1,15 @@
 """Proposal subcommands: propose, edit, withdraw, show, list, mine."""
-from backend.domain import proposals, years
+from backend.domain import proposals, spend, years
 from backend.domain.errors import InvalidInput
 from backend.domain.pots import year_figures
 from backend.domain.workflow import STATUS_LABELS
-from backend.slack.blocks import history_blocks, proposal_blocks, proposal_line, section
+from backend.slack.blocks import (
+    history_blocks,
+    proposal_blocks,
+    proposal_line,
+    section,
+    spend_blocks,
+)
 from backend.slack.text import escape, nearest
 from bot.router import Reply, subcommand
 from bot.views import proposal_form
@@ -53,7 +59,11 @@ def withdraw(request, args):
 @subcommand("show", "show REF", "a proposal's details and history", "/crg show CRG-2024/25-007")
 def show(request, args):
     found = proposals.find(request.partnership_id, _need_ref(args, "show REF"))
-    blocks = (proposal_blocks(found, full=True) + latest_progress_blocks(found.id)
+    money = []
+    if found.status in ("approved", "cancelled") and found.approved_pence:
+        so_far = spend.so_far(found.id)
+        money = spend_blocks(spend.lines_for(found.id), so_far.approved, so_far.spent)
+    blocks = (proposal_blocks(found, full=True) + money + latest_progress_blocks(found.id)
               + history_blocks(proposals.history(found.id)))
     return Reply(f"{found.ref}: {escape(found.title)}", blocks[:50])
 

@@ -7,8 +7,10 @@ from backend.domain.outbox.notes import Note, tell
 from backend.slack.text import escape
 from bot.background import tell_person
 from bot.commands.proposals import open_form
+from bot.commands.setup import no_partnership_yet
 from bot.context import (
     NeedsPartnership,
+    NoPartnershipYet,
     SlackRequest,
     actor_of,
     chosen_partnership,
@@ -50,5 +52,7 @@ def register(app, settings) -> None:
         except NeedsPartnership as ambiguous:
             buttons = ask_partnership([(pid, name) for pid, name in ambiguous.choices], "propose")
             tell(Note(user, "question", text=buttons.text, blocks=tuple(buttons.blocks)))
+        except NoPartnershipYet:
+            tell(Note(user, "question", text=no_partnership_yet(settings, user)))
         except DomainError as refusal:
             tell_person(user, None, refusal.message)

@@ -5,7 +5,8 @@ from backend.domain.errors import DomainError
 from backend.slack.blocks import button, section
 from backend.slack.text import escape
 from bot import commands  # noqa: F401  (registers the subcommands)
-from bot.context import NeedsPartnership, SlackRequest, actor_for
+from bot.commands.setup import no_partnership_yet
+from bot.context import NeedsPartnership, NoPartnershipYet, SlackRequest, actor_for
 from bot.router import Reply, dispatch
 
 
@@ -23,6 +24,8 @@ def run(text: str, request: SlackRequest) -> Reply | None:
         return dispatch(text, request)
     except NeedsPartnership as ambiguous:
         return ask_partnership(ambiguous.choices, text)
+    except NoPartnershipYet:
+        return Reply(no_partnership_yet(request.settings, request.actor.id))
     except DomainError as refusal:
         return Reply(escape(refusal.message))
 

@@ -1,4 +1,6 @@
-"""The App Home tab: my proposals, my partnership's pots, what is due soon, and Propose."""
+"""The App Home tab: my proposals, my partnership's pots, what is due soon, and Propose; for
+someone in no partnership, what the tracker is and who to ask; for the tracker's own admins, the
+button that sets a partnership up."""
 import logging
 
 from backend.domain import deadlines, partnerships, proposals, years
@@ -6,18 +8,53 @@ from backend.domain.errors import NotFound
 from backend.domain.pots import year_figures
 from backend.slack.blocks import button, context, header, pots_blocks, proposal_line, section
 from bot.commands.deadlines import deadline_line
+from bot.commands.setup import admins_line
 from bot.context import partnerships_of_person
+from bot.listeners.setup import SETUP_BUTTON
 
 log = logging.getLogger("crg.bot.home")
+WHAT_IT_IS = ("The CRG Tracker keeps a Community Safety Partnership's *Crime Reduction Grant*: "
+              "partners propose projects, the working group and the PCC decide, and the money is "
+              "followed to the penny, from the allocation to the spend.")
 
 
-def home_view(user_id: str) -> dict:
+def _set_up_button() -> dict:
+    return button("Set up a partnership", SETUP_BUTTON, "", style="primary")
+
+
+def welcome_view(user_id: str, settings) -> dict:
+    """For someone in no partnership: what the tracker is, and who to ask (or, for the
+    tracker's own admins, the button that sets one up)."""
+    admin = user_id in settings.admin_slack_ids
+    any_yet = bool(partnerships.list_partnerships())
+    blocks = [header("CRG Tracker"), section(WHAT_IT_IS)]
+    if not any_yet:
+        blocks.append(section("No partnership has been set up here yet."
+                              + ("" if admin else " " + admins_line(settings))))
+    else:
+        blocks.append(section("You are not in a partnership here yet. Propose a project with "
+                              "`/crg propose` in your working group's channel, or be given a role, "
+                              "and your proposals, pots and deadlines show here. "
+                              + admins_line(settings)))
+    if admin:
+        blocks += [section("You are one of the tracker's admins: set a partnership up here, or "
+                           "type `/crg setup` in the channel that will be its working group's. "
+                           "It takes its name, this year's allocation, its priorities and who "
+                           "holds which role."),
+                   {"type": "actions", "elements": [_set_up_button()]}]
+    blocks.append(context("Type `/crg help` anywhere for every command."))
+    return {"type": "home", "blocks": blocks}
+
+
+def home_view(user_id: str, settings) -> dict:
     mine = partnerships_of_person(user_id)
+    if not mine:
+        return welcome_view(user_id, settings)
     names = {p.id: p.name for p in partnerships.list_partnerships()}
     propose = [button("Propose a project" + (f" ({names[pid]})" if len(mine) > 1 else ""),
                       f"home_propose_{pid}", str(pid), style="primary") for pid in mine[:5]]
-    if not propose:
-        propose = [button("Propose a project", "home_propose", "", style="primary")]
+    if user_id in settings.admin_slack_ids:
+        propose.append(_set_up_button())
     blocks = [header("CRG Tracker"),
               section("Propose projects for the Crime Reduction Grant and follow them through "
                       "the working group and the PCC. Type `/crg help` anywhere for commands."),
@@ -44,4 +81,4 @@ def register(app, settings) -> None:
     def publish_home(event, client):
         if event.get("tab", "home") != "home":
             return
-        client.views_publish(user_id=event["user"], view=home_view(event["user"]))
+        client.views_publish(user_id=event["user"], view=home_view(event["user"], settings))

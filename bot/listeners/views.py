@@ -6,7 +6,7 @@ and sent once Slack has its answer (`bot.background`).
 """
 from backend.domain import proposals
 from backend.domain.errors import DomainError, FieldErrors
-from bot import contact_names
+from bot import directory
 from bot.context import actor_of
 from bot.forms import saved
 from bot.views import proposal_form
@@ -21,7 +21,7 @@ def _errors(refusal: DomainError) -> dict[str, str]:
 def _draft(body, view, client):
     values = view["state"]["values"]
     contact = (values.get("contact", {}).get("value") or {}).get("selected_user") or body["user"]["id"]
-    name = contact_names.name_of(client, contact, body["user"].get("name", ""))
+    name = directory.name_for_form(client, contact, body["user"].get("name", ""))
     return proposal_form.metadata(view), proposal_form.read(values, name)
 
 

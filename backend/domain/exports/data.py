@@ -10,12 +10,12 @@ memory.
 import json
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from peewee import fn
 
-from backend.domain import fiscal, times
+from backend.domain import directory, fiscal, times
 from backend.domain.errors import Conflict
 from backend.domain.ledger import SPEND, SPEND_REVERSAL
 from backend.domain.money import format_pence
@@ -123,6 +123,7 @@ class ExportData:
     projects: list[ProjectRow]
     spend_counts: dict[int, int]  # spend lines per year: where each year's block sits
     generated_at: datetime
+    names: dict[str, str] = field(default_factory=dict)  # the directory: who recorded and decided
 
     def spend(self) -> Iterator[SpendRow]:
         """Every spend line and correction, year by year (in `years` order), then by date."""
@@ -143,7 +144,7 @@ class ExportData:
             yield SpendRow(entry_id, year_id, year.partnership, year.label,
                            reference(year.label, number), title, on, fiscal.quarter_of(on),
                            -amount if kind == SPEND_REVERSAL else amount, memo, ref_text,
-                           reverses, actor, created)
+                           reverses, directory.describe_actor(actor, self.names), created)
 
     def decisions(self) -> Iterator[DecisionRow]:
         """Every decision on the years' proposals (funded or not), year by year, oldest first."""
@@ -164,7 +165,8 @@ class ExportData:
             before, after = json.loads(before), json.loads(after)
             note = after.get("consent") or after.get("note") or ""
             yield DecisionRow(year_id, year.partnership, year.label, reference(year.label, number),
-                              title, at, actor, action.removeprefix("proposal."),
+                              title, at, directory.describe_actor(actor, self.names),
+                              action.removeprefix("proposal."),
                               before.get("status", ""), after.get("status", ""),
                               after.get("approved") or "", note)
 
@@ -184,9 +186,10 @@ def gather(year_ids) -> ExportData:
     counts, spent, quarters = _spend_totals(ids)
     funded = (Proposal.select(Proposal.id).where(Proposal.year.in_(ids)
                                                  & Proposal.status.in_(FUNDED_STATUSES)))
-    projects = _projects(ids, {y.id: y for y in years}, quarters, latest_progress(funded))
+    names = directory.names()  # people are shown by name, never by Slack id
+    projects = _projects(ids, {y.id: y for y in years}, quarters, latest_progress(funded), names)
     _check_against_ledger(years, projects, spent)
-    return ExportData(years, projects, counts, times.now())
+    return ExportData(years, projects, counts, times.now(), names)
 
 
 def _years(year_ids) -> list[YearRow]:
@@ -219,10 +222,11 @@ def _spend_totals(ids) -> tuple[dict[int, int], dict[int, int], dict[int, list[i
     return dict(counts), spent, quarters
 
 
-def _projects(ids, by_id, quarters, latest) -> list[ProjectRow]:
+def _projects(ids, by_id, quarters, latest, names) -> list[ProjectRow]:
     rows = (Proposal.select(Proposal.id, Proposal.year, Proposal.number, Proposal.title,
                             Proposal.description, Proposal.lead_organisation,
-                            Proposal.contact_name, Proposal.pot, Proposal.priorities,
+                            Proposal.contact_name, Proposal.contact_slack_id, Proposal.pot,
+                            Proposal.priorities,
                             Proposal.status, Proposal.amount_pence, Proposal.approved_pence,
                             Proposal.wg_decided_at, Proposal.pcc_decided_at,
                             Proposal.planned_start, Proposal.planned_end, Proposal.updated_at)
@@ -230,9 +234,11 @@ def _projects(ids, by_id, quarters, latest) -> list[ProjectRow]:
             .order_by(Proposal.year, Proposal.number).tuples().iterator())
     order = {year_id: i for i, year_id in enumerate(by_id)}
     projects = []
-    for (pid, year_id, number, title, description, lead, contact, pot, priorities, status,
-         amount, approved, wg_at, pcc_at, start, end, updated) in rows:
+    for (pid, year_id, number, title, description, lead, contact, contact_id, pot, priorities,
+         status, amount, approved, wg_at, pcc_at, start, end, updated) in rows:
         year = by_id[year_id]
+        if not contact:  # saved before Slack told us the contact's name
+            contact = names.get(contact_id) or directory.NOT_KNOWN_YET
         projects.append(ProjectRow(
             pid, year_id, year.partnership, year.label, reference(year.label, number), title,
             description, lead, contact, pot, tuple(json.loads(priorities)), status, amount,
