@@ -74,7 +74,9 @@ def as_text(value) -> tuple[str, bool]:
     that XML cannot carry are dropped rather than failing the whole export, and a carriage
     return becomes the line feed a cell breaks lines with.
     """
-    text = NOT_IN_XML.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    text = str(value)
+    if not text.isprintable():  # most text is: then there is nothing to drop or change
+        text = NOT_IN_XML.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
     text = text[:MAX_CELL_TEXT]
     return text, text.startswith(FORMULA_TRIGGERS) or text in ERROR_CODES
 
