@@ -1,20 +1,21 @@
 """The spend sheet's four sheets as finance staff see them on screen and on A4 paper.
 
-Each sheet keeps all its columns on screen, in the order the OPCC knows. Paper is narrower: a
-landscape A4 page holds about 190 character widths of 10 pt Arial printed at 7.5 pt, so
-each sheet chooses what it prints, in two standard ways both Excel and LibreOffice honour:
+Every column stays in its sheet, in the order the OPCC knows. Paper is narrower: a landscape A4
+page holds about 185 character widths of 10 pt Arial printed at 7 pt or more, so each sheet
+chooses what it prints, in two standard ways that Excel and LibreOffice both honour:
 
 - the leading Partnership and Year columns are left out of the print area when the workbook has
-  a single partnership-year, since every page's header names them (the OPCC's workbook across
-  partnerships prints the Partnership column);
+  a single partnership-year, since every page's header names it; they stay on screen (the
+  OPCC's workbook across partnerships prints them);
 - a column marked `on_paper=False` (on Projects: the contact, the priorities and the two decision
-  dates) is hidden in a collapsed outline group. On screen a "+" button above the column letters
-  shows it again (Data > Show Detail in Excel, Data > Group and Outline > Show Details in
-  LibreOffice); it then prints too, as a shown column always does, at a smaller scale.
+  dates) is hidden in a collapsed outline group, on screen too. The "+" button above the column
+  letters shows it again (Data > Show Detail in Excel, Data > Group and Outline > Show Details
+  in LibreOffice); it then prints too, as a shown column always does, at a smaller scale.
 
 Long text (titles, what spend was for, progress) wraps inside its column instead of running
-under the next one, so nothing is cut off at a cell's edge; rows grow to fit when the sheet is
-opened. Widths are in Excel's character units of the workbook font (Arial 10).
+under the next one, and each row is given the height its wrapped text needs (fit.py), so
+nothing is cut off at a cell's edge. Widths are in Excel's character units of the workbook font
+(Arial 10).
 """
 from dataclasses import dataclass
 
