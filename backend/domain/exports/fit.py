@@ -44,7 +44,9 @@ def usable_pixels(width: float) -> float:
     return width * 7 + 5 - 6
 
 
-@lru_cache(maxsize=65_536)  # titles and names repeat on every spend line and decision
+# A project's title and the people's names repeat on its spend lines and decisions, which sit
+# together; a small cache catches those and stays small in a long-lived web worker.
+@lru_cache(maxsize=4096)
 def lines(text: str, width: float, bold: bool = False) -> int:
     """How many lines `text` takes when wrapped in a column `width` characters wide."""
     room = usable_pixels(width)

@@ -146,8 +146,8 @@ class SheetWriter:
             ws.write_string(0, i, column.header, formats.header)
         self.last_row = 0  # zero-based, as XlsxWriter counts
 
-    def append(self, values, bold: bool = False) -> int:
-        """Write the next row (plain values, `Formula`s, pence in money columns); its number."""
+    def append(self, values, bold: bool = False) -> None:
+        """Write the next row: plain values, `Formula`s, pence in money columns."""
         self.last_row = row = self.last_row + 1
         ws, kinds = self.ws, self.bold_kinds if bold else self.kinds
         height = self._height(values)
@@ -167,7 +167,6 @@ class SheetWriter:
                 ws.write_datetime(row, col, value, kind.plain)
             else:
                 ws.write_number(row, col, pounds(value) if kind.money else value, kind.plain)
-        return row + 1
 
     def note(self, text: str) -> None:
         """A line of explanation under the rows, in the first column and running on across the
