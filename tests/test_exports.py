@@ -411,7 +411,7 @@ def test_as_text_guard(text):
     book.close()
     out.seek(0)
     cells = openpyxl.load_workbook(out)["S"][2]
-    kept = re.sub("[\x07\ud800]", "", text).replace("\r", "\n")  # XML reads a bare CR as LF
+    kept = re.sub("[\x07\ud800]", "", text).replace("\r", "\n")  # a CR becomes a line feed
     assert cells[0].data_type == "s" and cells[0].value == kept
     assert cells[0].quotePrefix == (text[0] not in "bh")
     assert cells[1].value == "plain" and cells[1].data_type == "s" and not cells[1].quotePrefix
