@@ -1,9 +1,10 @@
 """The OPCC spend sheet and the 360Giving package, read back as finance staff and the OPCC would.
 
-The workbook's totals are formulas with no cached values, so a small evaluator below computes
-them from the cells (SUM, SUMIFS, IF and arithmetic, the only functions the sheet uses) and the
-results are compared with the ledger's own figures. Editing a cell and evaluating again shows
-the totals are live.
+The workbook's totals are live formulas, each also carrying the value it computes for previews
+that do not recalculate. A small evaluator below computes every formula from the cells (SUM,
+SUMIFS, IF and arithmetic, the only functions the sheet uses); both that result and the cached
+value are compared with the ledger's own figures. Editing a cell and evaluating again shows the
+totals are live. How the sheet prints is tested in test_export_print.py.
 """
 import io
 import json
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import xlsxwriter
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
@@ -30,7 +32,9 @@ from backend.domain import decisions, progress, spend
 from backend.domain.actors import Actor, command_line
 from backend.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from backend.domain.exports import service
-from backend.domain.exports.workbook import DECISIONS, PROJECTS, SPEND, SUMMARY, as_text
+from backend.domain.exports.layout import Column
+from backend.domain.exports.workbook import DECISIONS, PROJECTS, SPEND, SUMMARY
+from backend.domain.exports.xlsx import OPTIONS, Formats, Page, SheetWriter
 from backend.domain.pots import year_figures
 from backend.settings import Settings
 from models import FinancialYear, LedgerEntry, Proposal
@@ -206,13 +210,15 @@ def funded(db):
             "cancelled": cancelled}
 
 
-def _workbook(partnership=None, all_partnerships=False):
+def _workbook(partnership=None, all_partnerships=False, cached=False):
+    """The spend sheet as openpyxl reads it: with its formulas, or (`cached`) with the values
+    the formulas carry, as a preview that does not recalculate shows them."""
     selection = service.select(command_line("tests"), partnership, "2024/25",
                                all_partnerships=all_partnerships)
     out = io.BytesIO()
     service.write_spend_sheet(selection, out)
     out.seek(0)
-    return openpyxl.load_workbook(out)
+    return openpyxl.load_workbook(out, data_only=cached)
 
 
 def _rows(ws, header="Reference"):
@@ -333,16 +339,46 @@ def test_every_spend_line_and_decision_is_listed(funded):
 
 def test_layout_for_finance_staff(funded):
     wb = _workbook("Northshire CSP")
+    assert wb.calculation.fullCalcOnLoad  # the spreadsheet recalculates on opening
+    assert wb.properties.title == "Crime Reduction Grant spend sheet: Northshire CSP 2024/25"
     for ws in wb:
         assert ws.freeze_panes == "A2", ws.title
-        assert ws.print_title_rows == "$1:$1", ws.title
+        assert ws.print_title_rows == "$1:$1", ws.title  # the header row on every page
         assert ws.auto_filter.ref.startswith("A1:"), ws.title
         assert ws["A1"].font.bold
         assert ws.page_setup.orientation == "landscape"
-    assert wb["Projects"].auto_filter.ref == "A1:T5"
-    assert wb["Summary"].auto_filter.ref == "A1:M2"
-    assert wb["Projects"].column_dimensions["D"].width == 40
-    assert wb["Spend"].column_dimensions["J"].width == 40
+        assert int(ws.page_setup.paperSize) == 9, ws.title  # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.oddHeader.left.text == ("&BCrime Reduction Grant spend sheet: "
+                                          "Northshire CSP 2024/25&B")
+        assert ws.oddHeader.right.text == "&A"  # the sheet's name
+        assert ws.oddFooter.center.text == "Page &P of &N"
+    summary, projects = wb["Summary"], wb["Projects"]
+    assert summary.page_setup.fitToHeight in (None, 1)  # the Summary on one page
+    for name in ("Projects", "Spend", "Decisions"):  # fitted across, run on downwards
+        assert wb[name].page_setup.fitToWidth in (None, 1) and wb[name].page_setup.fitToHeight == 0
+    assert projects.auto_filter.ref == "A1:T5"
+    assert summary.auto_filter.ref == "A1:M2"
+    # one partnership-year: its name and year are in the page header, not printed in columns
+    assert projects.print_area == "'Projects'!$C$1:$T$5"
+    assert wb["Spend"].print_area == "'Spend'!$C$1:$N$7"
+    assert not summary.print_area  # it prints whole
+    off_paper = {c.header for c in PROJECTS if not c.on_paper}
+    assert off_paper == {"Contact", "Priorities", "Working group decision", "PCC approval"}
+    hidden = {projects.cell(1, i + 1).value for i, c in enumerate(PROJECTS)
+              if projects.column_dimensions[projects.cell(1, i + 1).column_letter].hidden}
+    assert hidden == off_paper
+    assert projects.column_dimensions["D"].width == pytest.approx(PROJECTS[3].width, abs=1)
+    assert wb["Spend"].column_dimensions["J"].width == pytest.approx(SPEND[9].width, abs=1)
+    title = next(r for r in projects.iter_rows(min_row=2) if r[2].value == "CRG-2024/25-001")[3]
+    assert title.alignment.wrap_text and title.alignment.vertical == "top"
+    assert projects.row_dimensions[1].height > 12.75  # two-line headers: the row fits them
+
+
+def test_the_opcc_workbook_prints_the_partnership(funded):
+    wb = _workbook(all_partnerships=True)
+    assert not wb["Projects"].print_area  # every column but those kept off paper
+    assert wb["Summary"].oddHeader.left.text.endswith("All partnerships 2024/25&B")
 
 
 def test_user_typed_text_stays_text(funded):
@@ -365,20 +401,72 @@ def test_user_typed_text_stays_text(funded):
 
 
 @pytest.mark.parametrize("text", INJECTIONS + ["\tTab", "\nNewline", "\rReturn", "#N/A",
-                                               "\uff1dSUM(A1)", "bell\x07here"])
+                                               "\uff1dSUM(A1)", "bell\x07here", "half\ud800"])
 def test_as_text_guard(text):
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet("S")
-    ws.append([as_text(ws, text), as_text(ws, "plain"), as_text(ws, "=")])
     out = io.BytesIO()
-    wb.save(out)
+    book = xlsxwriter.Workbook(out, OPTIONS)
+    columns = (Column("Typed", 20), Column("Plain", 20), Column("Equals", 20, wrap=True))
+    sheet = SheetWriter(book, Formats(book), "S", columns, Page("Test CSP 2024/25"))
+    sheet.append([text, "plain", "="])
+    book.close()
     out.seek(0)
-    cells = openpyxl.load_workbook(out)["S"][1]
-    kept = text.replace("\x07", "").replace("\r", "\n")  # XML itself reads a bare CR as LF
+    cells = openpyxl.load_workbook(out)["S"][2]
+    kept = re.sub("[\x07\ud800]", "", text).replace("\r", "\n")  # a CR becomes a line feed
     assert cells[0].data_type == "s" and cells[0].value == kept
-    assert cells[0].quotePrefix == (text[0] != "b")
-    assert cells[1].value == "plain" and cells[1].data_type == "s"
-    assert cells[2].value == "=" and cells[2].data_type == "s"
+    assert cells[0].quotePrefix == (text[0] not in "bh")
+    assert cells[1].value == "plain" and cells[1].data_type == "s" and not cells[1].quotePrefix
+    assert cells[2].value == "=" and cells[2].data_type == "s" and cells[2].quotePrefix
+
+
+def _formula_cells(wb):
+    for ws in wb:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    yield ws.title, cell
+
+
+@pytest.mark.parametrize("opcc", [False, True], ids=["partnership", "all"])
+def test_every_formula_carries_the_value_it_computes(funded, opcc):
+    """A preview that does not recalculate (Slack's, a mail client's) shows the cached values:
+    each is what its formula computes from the cells, to the penny."""
+    which = {"all_partnerships": True} if opcc else {"partnership": "Northshire CSP"}
+    formulas, cached = _workbook(**which), _workbook(**which, cached=True)
+    ev = Evaluator(formulas)
+    seen = 0
+    for sheet, cell in _formula_cells(formulas):
+        value = cached[sheet][cell.coordinate].value
+        assert isinstance(value, (int, float)), (sheet, cell.coordinate, value)
+        computed = ev.value(sheet, cell.coordinate)
+        if formulas[sheet].cell(1, cell.column).value == "Variance":
+            assert value == pytest.approx(computed, abs=1e-12), (sheet, cell.coordinate)
+        else:
+            assert pence(value) == pence(computed), (sheet, cell.coordinate, cell.value)
+        seen += 1
+    projects = 5 if opcc else 4
+    assert seen == projects * 7 + (2 * 6 + 10 if opcc else 6)
+
+
+def test_cached_values_agree_with_the_ledger(funded):
+    wb = _workbook(all_partnerships=True, cached=True)
+    summary = wb["Summary"]
+    headers = [c.value for c in summary[1]]
+    figures = [year_figures(FinancialYear.get_by_id(funded[k].id)) for k in ("year", "other")]
+    for header, attribute in (("Spent", "spent"), ("Uncommitted", "uncommitted"),
+                              ("Committed but unspent", "committed_unspent"),
+                              ("Underspend to return", "underspend")):
+        column = headers.index(header)
+        got = [pence(summary.cell(r, column + 1).value) for r in (2, 3, 4)]
+        expected = [getattr(f, attribute) for f in figures]
+        assert got == expected + [sum(expected)], header
+    upfront = headers.index("Upfront approved") + 1
+    assert pence(summary.cell(2, upfront).value) == figures[0].pots["upfront"].committed
+    headers, _ = _rows(wb["Projects"])
+    first = next(wb["Projects"].iter_rows(min_row=2))  # Northshire's CRG-2024/25-001
+    assert first[headers.index("Reference")].value == "CRG-2024/25-001"
+    quarters = [pence(first[headers.index(f"Spend Q{q}")].value) for q in range(1, 5)]
+    assert quarters == [100_000, 0, 250_025, 0]
+    assert pence(first[headers.index("Remaining")].value) == 1_000_000 - 350_025
 
 
 def test_the_opcc_workbook_covers_every_partnership(funded):

@@ -75,8 +75,7 @@ def send_file(actor: Actor, selection: Selection, kind: str) -> None:
 def write_spend_sheet(selection: Selection, out) -> None:
     """The OPCC spend-sheet workbook of the selection, to a path or a binary file."""
     with snapshot():
-        write_workbook(gather(selection.year_ids), out,
-                       title=f"Crime Reduction Grant spend sheet: {selection.title}")
+        write_workbook(gather(selection.year_ids), out, title=selection.title)
 
 
 def giving360_package(selection: Selection, settings: Settings) -> dict:
