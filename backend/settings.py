@@ -13,6 +13,15 @@ DEFAULT_GIVING360_PREFIX = "360G-example-pcc"
 DEFAULT_GIVING360_FUNDER_ID = "GB-EXAMPLE-PCC"
 DEFAULT_GIVING360_FUNDER_NAME = "Office of the Police and Crime Commissioner"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:3000"
+MIN_SECRET_BYTES = 32
+
+
+class UnsafeSettings(ValueError):
+    """A setting that would leave the deployment open; `.message` says how to fix it."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 def data_folder(env=None) -> Path:
@@ -78,9 +87,31 @@ class Settings:
         """
         if self.session_cookie_secure is not None:
             return self.session_cookie_secure
+        return not (self.public_url.lower().startswith("http://") and self.runs_on_this_machine)
+
+    @property
+    def runs_on_this_machine(self) -> bool:
+        """PUBLIC_URL is this laptop's own address: nobody else can reach the pages."""
         host = urlparse(self.public_url).hostname or ""
-        local = host == "localhost" or host == "::1" or host.startswith("127.")
-        return not (self.public_url.lower().startswith("http://") and local)
+        return host == "localhost" or host == "::1" or host.startswith("127.")
+
+    def require_safe_secret(self) -> None:
+        """Refuse to serve anyone else with a key that signs nothing safely.
+
+        The finance page's session cookie is signed with SECRET_KEY: with the development key
+        (printed in this file, for anyone to read) or a short one, anybody could write a cookie
+        that signs them in as an admin. Only a laptop serving itself may run without one.
+        """
+        if self.runs_on_this_machine:
+            return
+        if self.secret_key == DEV_SECRET_KEY or len(self.secret_key.encode()) < MIN_SECRET_BYTES:
+            what = ("is not set" if self.secret_key == DEV_SECRET_KEY
+                    else f"is shorter than {MIN_SECRET_BYTES} characters")
+            raise UnsafeSettings(
+                f"SECRET_KEY {what}, so anyone could forge a finance sign-in: set a long random "
+                "one before starting, e.g. heroku config:set SECRET_KEY=$(python3 -c "
+                "'import secrets; print(secrets.token_hex(32))') on Heroku, or the same value in "
+                "the environment elsewhere.")
 
     @property
     def slack_configured(self) -> bool:

@@ -6,7 +6,8 @@ median time per request with a floor measured in the same run: a Slack handler i
 bolt app, reached by the same signed request, that does one read and one write in one
 transaction on the same database and acks. So the ratio is what the product's own work costs
 against the least any Slack request that touches the database can cost here.
-Goal: at most 2x the floor.
+Goal: at most 1.5x the floor, the outbox included (it costs the submission one more statement
+in its transaction).
 
 Run: python bench/slash.py   (PostgreSQL on 127.0.0.1:5432 with trust auth, else SQLite only)
 """
@@ -33,7 +34,7 @@ from tests.slack_flows import form_values  # noqa: E402
 
 SECRET = "bench-secret"
 WARMUP, ROUNDS, BLOCK = 30, 300, 25
-GOAL = 2.0
+GOAL = 1.5
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 

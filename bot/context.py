@@ -3,6 +3,7 @@
 A channel linked to a partnership settles it; otherwise (a DM, the App Home, an unlinked
 channel) the person's own partnership is used, and when that is ambiguous the bot asks.
 """
+import json
 from dataclasses import dataclass
 
 from backend.domain import partnerships, people
@@ -43,6 +44,24 @@ def partnerships_of_person(user_id: str) -> list[int]:
     return [every[0].id] if len(every) == 1 else []
 
 
+def json_object(text) -> dict:
+    """A button's value or a modal's private_metadata as the app wrote it: a JSON object. A
+    forged one that is not (bad JSON, a list, a string) is an empty one, so it names nothing
+    and the service says so, rather than failing."""
+    try:
+        value = json.loads(text or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def number(text, digits: int = 9) -> int | None:
+    """A whole number as a person typed it (or a button carries it): ASCII digits only, at most
+    `digits` of them; anything else (a forged or far too large value) is None."""
+    value = str(text if text is not None else "").strip().lstrip("#")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= digits else None
+
+
 def offered_partnerships(user_id: str) -> list[int]:
     """What the person is asked to choose from when a request could mean several: their own
     partnerships, or (someone in none yet) every partnership."""
@@ -52,8 +71,7 @@ def offered_partnerships(user_id: str) -> list[int]:
 def chosen_partnership(actor: Actor, value) -> int:
     """A partnership the person chose from a question (a button's value): one they were offered,
     or refused as forged (and recorded)."""
-    text = str(value or "")
-    chosen = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 0
+    chosen = number(value) or 0
     people.may_act_in(actor, chosen, offered_partnerships(actor.id))
     return chosen
 

@@ -1,9 +1,30 @@
-"""The one way a modal submission is answered: the service's refusal inline, else the modal closes.
+"""Opening a modal, and the one way a modal submission is answered: the service's refusal
+inline, else the modal closes.
 
 Every form's handler passes the service call and how a refusal maps onto its inputs; nothing is
 saved on a refusal, because the service refused inside its own transaction.
 """
+import logging
+
 from backend.domain.errors import DomainError
+from backend.logs import log_event
+from backend.slack.client import SLACK_FAILURES, failure_reason
+
+log = logging.getLogger("crg.bot.forms")
+NOT_OPENED = ("Slack did not open the form just now (it was slow or busy), so nothing was "
+              "started. Please try again.")
+
+
+def open_modal(client, trigger_id: str, view: dict) -> None:
+    """Open a modal while the click's trigger lasts (three seconds): once, briefly (the client
+    is `interactive_client`). If Slack is slow or failing the person is told to try again, in
+    the place they acted, rather than left waiting or shown an error."""
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SLACK_FAILURES as error:
+        log_event(log, "form_not_opened", logging.WARNING, callback=view.get("callback_id"),
+                  error=failure_reason(error))
+        raise DomainError(NOT_OPENED) from error
 
 REFUSED = object()  # what `saved` returns when the person was shown the refusal
 

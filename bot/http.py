@@ -30,7 +30,7 @@ def register_slack(flask_app: Flask, settings: Settings, client=None) -> None:
 
     from slack_bolt.adapter.flask import SlackRequestHandler
 
-    from bot import background
+    from bot import background, gate
     from bot.app import create_bolt_app
     from bot.background import after_response
 
@@ -41,4 +41,9 @@ def register_slack(flask_app: Flask, settings: Settings, client=None) -> None:
 
     @flask_app.post(SLACK_PATH)
     def slack_events():
+        refused = gate.problem(request.get_data(cache=True), request.headers,
+                               request.content_type or "", settings.slack_signing_secret)
+        if refused is not None:
+            status, reason = refused
+            return reason + "\n", status, {"Content-Type": "text/plain; charset=utf-8"}
         return after_response(handler.handle(request))

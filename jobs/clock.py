@@ -111,6 +111,9 @@ def start(settings: Settings) -> Owner:
 
 
 def run(settings: Settings, *, once: bool = False) -> SweepResult | None:
+    # The deployment is unsafe as a whole: the clock would go on delivering sign-in links (the
+    # outbox's) to a finance page anyone can enter with a forged cookie.
+    settings.require_safe_secret()
     owner = start(settings)
     try:
         if once:

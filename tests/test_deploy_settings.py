@@ -34,7 +34,7 @@ def test_without_its_address_the_tracker_refuses_login_links_in_words(db_url, fa
     fake_slack.reset()
     settings = Settings(database_url=db_url, slack_bot_token="xoxb-test",
                         slack_signing_secret=SIGNING_SECRET, slack_api_url=fake_slack.base_url,
-                        public_url="")
+                        public_url="", secret_key="s" * 32)
     slack = SlackClient(create_app(settings).test_client(), SIGNING_SECRET, fake=fake_slack)
     year = open_year(900_000, name="Northshire CSP", channels=["C_WG"])
     people.grant(ADMIN, year.partnership_id, "U0FIN0001", "finance")

@@ -189,7 +189,7 @@ def test_cookies_are_secure_off_the_laptop(db, db_url):
         Settings.from_env({"SESSION_COOKIE_SECURE": "maybe"})
     year = open_year(900_000, name="Eastshire CSP")
     people.grant(ADMIN, year.partnership_id, FINANCE, "finance")
-    client = browser(db_url, public_url="https://crg.example.org")
+    client = browser(db_url, public_url="https://crg.example.org", secret_key="s" * 32)
     first, _ = sign_in(client, partnership_id=year.partnership_id)
     assert "; Secure" in first.headers["Set-Cookie"]
 

@@ -9,6 +9,8 @@ import ast
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime
@@ -197,6 +199,17 @@ def _unsettled(url: str) -> int:
         database.close()
 
 
+def _unsettled_rows(url: str) -> str:
+    connect_database(url)
+    try:
+        return "\n".join(
+            f"{m.id} {m.state} {m.kind} {m.purpose} to={m.recipient} owner={m.owner} "
+            f"not_before={m.not_before} error={m.error}"
+            for m in OutboxMessage.select().where(OutboxMessage.state != "delivered"))
+    finally:
+        database.close()
+
+
 def _kill_mid_burst(url: str, folder: Path, year_id: int, delay: float, run: str) -> list:
     """The burst, the SIGKILL, the restart and Slack's resends; the calls Slack received."""
     folder.mkdir()
@@ -234,7 +247,10 @@ def _kill_mid_burst(url: str, folder: Path, year_id: int, delay: float, run: str
             # The restarted process takes over what the killed one left; the clock's next
             # sweep would too (one now, as on its five-minute beat).
             assert crg("clock", "--once", env={"DATABASE_URL": url, **env}).returncode == 0
-            second.wait_until(lambda: _unsettled(url) == 0, 60, "every message to be settled")
+            try:
+                second.wait_until(lambda: _unsettled(url) == 0, 60, "every message to be settled")
+            except AssertionError as timed_out:
+                raise AssertionError(f"{_unsettled_rows(url)}\n{timed_out}") from None
         finally:
             second.stop()
         return fake.calls()
@@ -288,3 +304,23 @@ def test_a_web_process_killed_mid_burst_loses_no_message_and_doubles_none(burst_
     for run, delay in (("A", 0.08), ("B", 0.18)):
         calls = _kill_mid_burst(burst_database, tmp_path / run, year.id, delay, run)
         _check_each_proposal_posted_and_told_once(calls, burst_database, run)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="needs Linux's /proc")
+def test_a_killed_sender_left_a_zombie_counts_as_gone():
+    """A SIGKILLed worker whose parent died too may never be reaped in a container: its
+    /proc entry stays, but it sends nothing, so its messages must be taken over."""
+    from backend.domain.outbox.owners import _process_started
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # exited, not yet reaped: a zombie
+        with open(f"/proc/{child.pid}/stat") as stat:
+            if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                break
+        time.sleep(0.02)
+    try:
+        assert _process_started(child.pid) == ""
+        assert _process_started(os.getpid()) != ""
+    finally:
+        child.wait()

@@ -54,13 +54,17 @@ def test_the_same_submission_twice_makes_one_proposal(db):
     assert Proposal.select().count() == 1
 
 
-def test_text_is_kept_whole(db):
+def test_text_is_kept_whole_up_to_the_forms_limit_and_refused_beyond_it(db):
     year = open_year(900_000)
-    long_text = "x" * 20_000
+    long_text = ("Line one\n\n" + "x" * 3000)[:3000]  # the form's max_length, paragraphs kept
     view, _ = proposals.submit(PROPOSER, year.id, draft(description=long_text,
                                                         title="<!channel> & friends"))
     assert proposals.get(view.id).description == long_text
     assert view.title == "<!channel> & friends"  # escaping is for display, not storage
+    with pytest.raises(FieldErrors) as refused:
+        proposals.submit(PROPOSER, year.id, draft(description="x" * 3001))
+    assert refused.value.errors == {
+        "description": "Keep the description to 3,000 characters (this one has 3,001)."}
 
 
 def test_contact_defaults_to_the_proposer_named_from_the_directory(db):

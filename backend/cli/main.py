@@ -30,7 +30,7 @@ from backend.domain.database import (
 )
 from backend.domain.errors import DomainError, SchemaOutdated
 from backend.logs import configure_logging, log_event
-from backend.settings import Settings
+from backend.settings import Settings, UnsafeSettings
 
 log = logging.getLogger("crg.cli")
 
@@ -76,7 +76,7 @@ def main(argv=None) -> int:
         print(f"{refusal.message} (The database: {describe(settings.database_url)}.)",
               file=sys.stderr)
         return 1
-    except DomainError as refusal:
+    except (DomainError, UnsafeSettings) as refusal:
         print(refusal.message, file=sys.stderr)
         return 1
     except UNAVAILABLE_ERRORS as error:  # the driver's text, in words

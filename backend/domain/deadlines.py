@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from backend.domain import audit, fiscal, times, workdays
+from backend.domain import audit, fiscal, texts, times, workdays
 from backend.domain.actors import Actor
 from backend.domain.database import write_transaction
 from backend.domain.errors import Conflict, InvalidInput, NotFound
@@ -56,7 +56,7 @@ DEFAULT_TEMPLATE = (
     ("monitoring_return", "Monitoring return due to the OPCC", 4, 30, "17:00", True),
 )
 
-_TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
+_TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$", re.ASCII)
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %b %Y", "%d %B %Y")
 _USER = re.compile(r"^<?@?([UW][A-Z0-9_]{2,})(?:\|[^>]*)?>?$")
 
@@ -215,8 +215,9 @@ def view(d: Deadline) -> DeadlineView:
 
 
 def load(deadline_id) -> Deadline:
-    text = str(deadline_id).strip().lstrip("#")
-    found = Deadline.get_or_none(Deadline.id == int(text)) if text.isdigit() else None
+    text = str(deadline_id).strip().lstrip("#")[:20]
+    number = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+    found = Deadline.get_or_none(Deadline.id == number) if number is not None else None
     if found is None:
         raise NotFound(f"There is no deadline #{text}; `crg deadline list PARTNERSHIP` shows them.")
     return found
@@ -280,13 +281,10 @@ def _partnership(name_or_id) -> Partnership:
 
 
 def _checked_title(title: str) -> str:
-    cleaned = " ".join(str(title or "").split())
+    cleaned = texts.kept(title, "title", MAX_TITLE, "title")
     if not cleaned:
         raise InvalidInput("Give the deadline a title, e.g. “Q2 progress reports due”.",
                            field="title")
-    if len(cleaned) > MAX_TITLE:
-        raise InvalidInput(f"Keep the title to {MAX_TITLE} characters (this one has "
-                           f"{len(cleaned)}).", field="title")
     return cleaned
 
 

@@ -8,7 +8,7 @@ PCC's approval, a variation or a cancellation.
 from dataclasses import dataclass
 from datetime import date
 
-from backend.domain import audit, directory, ledger, proposals, times
+from backend.domain import audit, directory, ledger, proposals, texts, times
 from backend.domain.actors import Actor
 from backend.domain.audit import DENIED
 from backend.domain.errors import Conflict, InvalidInput
@@ -122,7 +122,7 @@ def decide(actor: Actor, proposal_id: int, action: str, *, reason: str = "",
     with year_transaction(_year_id(proposal_id)) as year:
         proposal = Proposal.get_by_id(proposal_id)
         _allowed(actor, year, proposal, action, expected_status)
-        reason = (reason or "").strip()
+        reason = texts.kept(reason, "reason", texts.LONG, "reason", one_line=False)
         if step.needs_reason and not reason:
             raise InvalidInput(step.needs_reason, field="reason")
         warnings = _support_warnings(year, proposal) if action == "support" else ()
@@ -158,7 +158,9 @@ def approve(actor: Actor, proposal_id: int, *, amount_pence: int | None = None,
                                "instead.", field="amount")
         before = snapshot(proposal)
         ledger.commit(year, proposal.pot, amount, actor, proposal,
-                      memo=f"PCC approval of {_ref(year, proposal)}", reference=reference_text)
+                      memo=f"PCC approval of {_ref(year, proposal)}",
+                      reference=texts.kept(reference_text, "reference", texts.REFERENCE,
+                                           "OPCC reference"))
         proposal.status = "approved"
         proposal.approved_pence = amount
         proposal.pcc_decided_at = proposal.updated_at = times.now()
@@ -270,7 +272,7 @@ def _require_approved(year: FinancialYear, proposal: Proposal, verb: str) -> Non
 
 
 def _consent(text: str) -> str:
-    consent = (text or "").strip()
+    consent = texts.kept(text, "consent", texts.NOTE, "OPCC's consent")
     if not consent:
         raise InvalidInput("Record the OPCC's consent (e.g. the email date or reference).",
                            field="consent")

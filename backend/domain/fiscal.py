@@ -4,7 +4,7 @@ from datetime import date
 
 from backend.domain.errors import InvalidInput
 
-_LABEL = re.compile(r"^(\d{4})\s*[/-]\s*(\d{2}|\d{4})$")
+_LABEL = re.compile(r"^(\d{4})\s*[/-]\s*(\d{2}|\d{4})$", re.ASCII)
 
 
 def parse_year(text) -> int:

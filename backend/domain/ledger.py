@@ -11,7 +11,7 @@ from datetime import date
 from backend.domain import audit, partnerships, times
 from backend.domain.actors import Actor
 from backend.domain.database import locked, write_transaction
-from backend.domain.errors import InsufficientFunds, InvalidInput, PotLocked
+from backend.domain.errors import InsufficientFunds, InvalidInput, NotFound, PotLocked
 from backend.domain.money import format_pence
 from backend.domain.outbox import notes
 from backend.domain.outbox.notes import Note
@@ -40,7 +40,7 @@ def year_transaction(year_id: int):
     with write_transaction():
         found = _LOCKED_YEAR.objects(year=year_id)
         if not found:
-            raise FinancialYear.DoesNotExist(f"There is no financial year {year_id}.")
+            raise NotFound("That financial year does not exist (the form may be out of date).")
         yield found[0]
 
 

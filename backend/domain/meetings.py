@@ -7,7 +7,7 @@ the rollover can happen once the last one is decided.
 from dataclasses import dataclass
 from datetime import datetime
 
-from backend.domain import audit, deadlines, partnerships, times
+from backend.domain import audit, deadlines, partnerships, texts, times
 from backend.domain.actors import Actor
 from backend.domain.errors import InvalidInput, NotFound
 from backend.domain.ledger import year_transaction
@@ -51,7 +51,7 @@ def may_post_agenda(actor: Actor, partnership_id: int) -> None:
 def schedule(actor: Actor, year_id: int, held_local: datetime, cutoff_local: datetime,
              title: str = "Working-group meeting") -> MeetingView:
     """A meeting and its proposal cut-off (both wall-clock UK times); admins only."""
-    title = " ".join((title or "").split()) or "Working-group meeting"
+    title = texts.kept(title, "title", texts.TITLE, "title") or "Working-group meeting"
     held, cutoff = times.from_local(held_local), times.from_local(cutoff_local)
     if cutoff > held:
         raise InvalidInput("The proposal cut-off must come before the meeting.", field="cutoff")

@@ -9,7 +9,8 @@ from backend.domain.errors import InvalidInput
 
 ACCEPTED_FORMS = "a whole number of pounds like 39661, £39,661 or 39,661.50"
 MAX_PENCE = 100_000_000_000  # £1bn: far above any grant, far below a 64-bit column
-_AMOUNT = re.compile(r"^£?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{2}))?$")
+# ASCII digits only: "١٠٠" or "１００" are refused, not read as 100 (re.ASCII).
+_AMOUNT = re.compile(r"^£?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{2}))?$", re.ASCII)
 
 
 def parse_amount(text, *, field: str = "amount", allow_zero: bool = False) -> int:

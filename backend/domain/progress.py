@@ -10,9 +10,9 @@ from datetime import date, datetime
 
 from peewee import fn
 
-from backend.domain import audit, fiscal, times
+from backend.domain import audit, fiscal, texts, times
 from backend.domain.actors import Actor, role_of
-from backend.domain.errors import Conflict, FieldErrors
+from backend.domain.errors import Conflict, FieldErrors, InvalidInput
 from backend.domain.ledger import year_transaction
 from backend.domain.outbox import notes
 from backend.domain.permissions import refuse
@@ -110,20 +110,18 @@ def record(actor: Actor, proposal_id: int, *, narrative: str, rag: str, outputs:
 
 def _checked(narrative, rag, outputs, period, on: date, year) -> dict:
     """The report's columns, or every problem at once against its field."""
-    errors = {}
-    narrative = (narrative or "").strip()
-    outputs = (outputs or "").strip()
-    period = " ".join((period or "").split())
-    if not narrative:
+    errors, kept = {}, {}
+    for name, value, limit, what, one_line in (
+            ("narrative", narrative, MAX_NARRATIVE, "narrative", False),
+            ("outputs", outputs, MAX_OUTPUTS, "outputs", False),
+            ("period", period, MAX_PERIOD, "period", True)):
+        try:
+            kept[name] = texts.kept(value, name, limit, what, one_line=one_line)
+        except InvalidInput as refusal:
+            errors[name] = refusal.message
+    narrative, outputs, period = (kept.get(n, "") for n in ("narrative", "outputs", "period"))
+    if "narrative" in kept and not narrative:
         errors["narrative"] = "Say in a few words how the project is going."
-    elif len(narrative) > MAX_NARRATIVE:
-        errors["narrative"] = (f"Keep the narrative to {MAX_NARRATIVE} characters (this one has "
-                               f"{len(narrative)}).")
-    if len(outputs) > MAX_OUTPUTS:
-        errors["outputs"] = (f"Keep the outputs to {MAX_OUTPUTS} characters (these have "
-                             f"{len(outputs)}).")
-    if len(period) > MAX_PERIOD:
-        errors["period"] = f"Keep the period to {MAX_PERIOD} characters."
     try:
         rag = parse_rag(rag)
     except FieldErrors as refusal:

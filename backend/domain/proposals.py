@@ -5,12 +5,13 @@ A proposal's money is only requested here; it is committed when the PCC approves
 they ask for more than the pot has or the tactical pot is still locked.
 """
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from peewee import Select, fn
 
-from backend.domain import audit, directory, fiscal, partnerships, times
+from backend.domain import audit, directory, fiscal, partnerships, texts, times
 from backend.domain.actors import Actor, role_of
 from backend.domain.audit import DENIED
 from backend.domain.errors import (
@@ -142,13 +143,21 @@ def _checked(draft: Draft, year: FinancialYear, actor: Actor, known_name: str = 
     known it stays empty, never the Slack id, and the directory fills it in when Slack answers.
     """
     errors: dict[str, str] = {}
-    title = " ".join(draft.title.split())
-    if not title:
+    texts_kept = {}
+    for name, limit, what, one_line in (
+            ("title", MAX_TITLE, "title", True),
+            ("lead_organisation", texts.TITLE, "lead organisation", True),
+            ("contact_name", texts.NAME, "contact's name", True),
+            ("description", texts.LONG, "description", False)):
+        try:
+            texts_kept[name] = texts.kept(getattr(draft, name), name, limit, what,
+                                          one_line=one_line)
+        except InvalidInput as refusal:
+            errors[name] = refusal.message
+    title, lead = texts_kept.get("title"), texts_kept.get("lead_organisation")
+    if title == "":
         errors["title"] = "Give the project a title."
-    elif len(title) > MAX_TITLE:
-        errors["title"] = f"Keep the title to {MAX_TITLE} characters (this one has {len(title)})."
-    lead = " ".join(draft.lead_organisation.split())
-    if not lead:
+    if lead == "":
         errors["lead_organisation"] = "Name the organisation that will lead the project."
     pot = _pot_kind(draft)
     if pot not in ("upfront", "tactical"):
@@ -159,7 +168,7 @@ def _checked(draft: Draft, year: FinancialYear, actor: Actor, known_name: str = 
     except InvalidInput as refusal:
         errors["amount"] = refusal.message
     known = [name for (name,) in _PRIORITY_NAMES.rows(year=year.id)]
-    chosen = [p for p in draft.priorities if p]
+    chosen = list(dict.fromkeys(p for p in draft.priorities[:len(known) + 1] if p))
     unknown = [p for p in chosen if p not in known]
     if not chosen:
         errors["priorities"] = "Choose at least one Community Safety Agreement priority."
@@ -173,11 +182,17 @@ def _checked(draft: Draft, year: FinancialYear, actor: Actor, known_name: str = 
     if errors:
         raise FieldErrors(errors)
     return dict(title=title, lead_organisation=lead, pot=pot, amount_pence=amount,
-                contact_name=" ".join(draft.contact_name.split()) or known_name or "",
-                contact_slack_id=draft.contact_slack_id or actor.id,
-                description=draft.description.strip(), priorities=json.dumps(chosen),
+                contact_name=texts_kept["contact_name"] or known_name or "",
+                contact_slack_id=_user_id(draft.contact_slack_id) or actor.id,
+                description=texts_kept["description"], priorities=json.dumps(chosen),
                 planned_start=draft.planned_start, planned_end=draft.planned_end,
                 planned_spend=json.dumps(spend))
+
+
+def _user_id(text: str) -> str:
+    """A Slack user id from a form (a users_select); anything else (a forged value) is none."""
+    value = (text or "").strip()
+    return value if re.fullmatch(r"[UW][A-Z0-9_]{2,30}", value) else ""
 
 
 def _pot_kind(draft: Draft) -> str:
@@ -240,7 +255,7 @@ def submit(actor: Actor, year_id: int, draft: Draft,
     with year_transaction(year_id) as year:
         existing, count, left, channel, known_name = _ON_SUBMIT.rows(
             key=submission_key, year=year.id, kind=_pot_kind(draft),
-            partnership=year.partnership_id, contact=draft.contact_slack_id or actor.id)[0]
+            partnership=year.partnership_id, contact=_user_id(draft.contact_slack_id) or actor.id)[0]
         if existing:
             return view(Proposal.get_by_id(existing)), False
         values = _checked(draft, year, actor, known_name or "")
@@ -290,7 +305,7 @@ def edit(actor: Actor, proposal_id: int, draft: Draft) -> ProposalView:
         editable_by(actor, proposal_id)
         proposal = Proposal.get_by_id(proposal_id)
         before = snapshot(proposal)
-        contact = draft.contact_slack_id or proposal.contact_slack_id
+        contact = _user_id(draft.contact_slack_id) or proposal.contact_slack_id
         values = _checked(draft, year, actor, directory.name_of(contact))
         values["contact_slack_id"] = contact
         _pot_refusal(year, values["pot"], values["amount_pence"],

@@ -6,7 +6,7 @@ the spend of their own project (an option kept in its own table, off until an ad
 from dataclasses import dataclass
 from datetime import date
 
-from backend.domain import audit, fiscal, ledger, times
+from backend.domain import audit, fiscal, ledger, texts, times
 from backend.domain.actors import ROLE_NAMES, Actor, role_of
 from backend.domain.database import write_transaction
 from backend.domain.errors import Conflict, InvalidInput
@@ -94,7 +94,8 @@ def may_record(actor: Actor, proposal_id: int) -> ProposalView:
 def record(actor: Actor, proposal_id: int, amount_pence: int, on: date, memo: str,
            reference_text: str = "") -> SpendLine:
     """Spend against an approved project: inside its financial year and within what was approved."""
-    memo = (memo or "").strip()
+    memo = texts.kept(memo, "memo", texts.NOTE, "note of what it was for")
+    reference_text = texts.kept(reference_text, "reference", texts.REFERENCE, "reference")
     if not memo:
         raise InvalidInput("Say what the money was spent on.", field="memo")
     with year_transaction(load(proposal_id).year_id) as year:
@@ -113,7 +114,7 @@ def record(actor: Actor, proposal_id: int, amount_pence: int, on: date, memo: st
                                f"variation first to spend more.", field="amount")
         entry = ledger.post(ledger.pot_of(year, proposal.pot), ledger.SPEND, amount_pence, actor,
                             proposal=proposal, occurred_on=on, memo=memo,
-                            reference=(reference_text or "").strip())
+                            reference=reference_text)
         notes.tell_actor(actor, "spend_recorded", {"line": entry.id},
                          partnership_id=year.partnership_id)
     return _line(entry)
@@ -125,7 +126,7 @@ def get_line(entry_id: int) -> SpendLine:
 
 def reverse(actor: Actor, entry_id: int, reason: str) -> SpendLine:
     """Correct a spend line by a reversing entry; the original stays on the record."""
-    reason = (reason or "").strip()
+    reason = texts.kept(reason, "reason", texts.NOTE, "reason")
     if not reason:
         raise InvalidInput("Say why the spend is being corrected.", field="reason")
     original = LedgerEntry.get_or_none((LedgerEntry.id == entry_id)

@@ -73,7 +73,8 @@ DECISIONS = {
     "withdraw": DecisionWords("Withdraw", "withdrawn", "withdrawn", "Withdrawn"),
 }
 
-REFERENCE_PATTERN = re.compile(r"^(?:CRG-)?(?:(\d{4}\s*[/-]\s*\d{2,4})-)?0*(\d+)$", re.IGNORECASE)
+REFERENCE_PATTERN = re.compile(r"^(?:CRG-)?(?:(\d{4}\s*[/-]\s*\d{2,4})-)?0*(\d{1,6})$",
+                               re.IGNORECASE | re.ASCII)
 
 
 def reference(year_label: str, number: int) -> str:

@@ -10,7 +10,7 @@ next requests succeed without restarting the process.
 import logging
 
 from flask import Flask, jsonify, request
-from werkzeug.exceptions import InternalServerError
+from werkzeug.exceptions import InternalServerError, RequestEntityTooLarge
 
 from backend.domain import times
 from backend.domain.database import (
@@ -28,18 +28,25 @@ from backend.web.finance import blueprint as finance_pages
 
 log = logging.getLogger("crg.web")
 VERSION = "0.1.0"
+# No request this app answers is anywhere near this: Slack's payloads are tens of kilobytes.
+MAX_BODY = 1_000_000
 PLAIN_TEXT = {"Content-Type": "text/plain; charset=utf-8"}
 
 
 def create_app(settings: Settings | None = None, slack_client=None) -> Flask:
-    """The web app; `slack_client` replaces the Slack Web API client (tests, benchmarks)."""
+    """The web app; `slack_client` replaces the Slack Web API client (tests, benchmarks).
+
+    Raises UnsafeSettings, before touching anything, when SECRET_KEY would let anyone forge a
+    finance sign-in (see Settings.require_safe_secret)."""
     settings = settings or Settings.from_env()
+    settings.require_safe_secret()
     times.set_zone(settings.timezone)
     if not is_configured():
         connect_database(settings.database_url)
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.secret_key
     app.config["CRG_SETTINGS"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY  # a larger body is refused before it is read
     request_log.install(app)
     _install_error_answers(app)
 
@@ -74,6 +81,10 @@ def create_app(settings: Settings | None = None, slack_client=None) -> Flask:
 def _install_error_answers(app: Flask) -> None:
     for error_class in UNAVAILABLE_ERRORS:
         app.register_error_handler(error_class, _database_unavailable)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(_error):
+        return "This request is too large.\n", 413, PLAIN_TEXT
 
     @app.errorhandler(InternalServerError)
     def _unexpected(_error):

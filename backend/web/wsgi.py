@@ -19,7 +19,7 @@ from backend.domain.database import (
 )
 from backend.domain.errors import DatabaseUnavailable
 from backend.logs import configure_logging, log_event
-from backend.settings import Settings
+from backend.settings import Settings, UnsafeSettings
 from backend.web.app import VERSION, create_app
 
 BOOT_ATTEMPTS = 4
@@ -31,6 +31,11 @@ log = logging.getLogger("crg.wsgi")
 def build_app():
     configure_logging()
     settings = Settings.from_env()
+    try:
+        settings.require_safe_secret()
+    except UnsafeSettings as refusal:
+        log_event(log, "unsafe_settings", logging.CRITICAL, problem=refusal.message)
+        sys.exit(3)
     try:
         connect_database(settings.database_url)
     except DatabaseUnavailable as refusal:  # nothing could ever be served: say why, once

@@ -5,6 +5,8 @@ from datetime import datetime, timedelta
 from backend.domain import deadlines, times
 from backend.domain.errors import InvalidInput
 from backend.slack.text import escape, option_text
+from bot.context import number
+from bot.forms import open_modal
 from bot.router import Reply, subcommand
 
 ADD_CALLBACK, MOVE_CALLBACK = "deadline_add", "deadline_move"
@@ -18,7 +20,7 @@ def deadline_line(d) -> str:
 @subcommand("deadlines", "deadlines [DAYS]", "what is due in the coming weeks",
             "/crg deadlines 30")
 def list_deadlines(request, args):
-    days = int(args) if args.strip().isdigit() else 60
+    days = min(number(args, 4) or 60, 3650)  # at most ten years ahead
     coming = deadlines.upcoming(request.partnership_id, days=days)
     if not coming:
         return Reply(f"Nothing is due in the next {days} days.")
@@ -75,19 +77,19 @@ def deadline(request, args):
     partnership_id = request.partnership_id
     if not words:
         deadlines.may_add(request.actor, partnership_id)
-        request.client.views_open(trigger_id=request.trigger_id, view=add_form(partnership_id))
+        open_modal(request.client, request.trigger_id, add_form(partnership_id))
         return None
-    if len(words) != 2 or words[0] not in ("move", "cancel") or not words[1].lstrip("#").isdigit():
+    if len(words) != 2 or words[0] not in ("move", "cancel") or number(words[1]) is None:
         return Reply("Write `/crg deadline` to add one, or `/crg deadline move ID` / "
                      "`/crg deadline cancel ID` with a number from `/crg deadlines`.")
-    found = deadlines.get(int(words[1].lstrip("#")))
+    found = deadlines.get(number(words[1]))
     if found.partnership_id != partnership_id:
         return Reply(f"Deadline #{found.id} belongs to another partnership.")
     if words[0] == "cancel":
         done = deadlines.cancel(request.actor, found.id)
         return Reply(f"Cancelled: {deadline_line(done)[2:]}. No more reminders will go out for it.")
     deadlines.may_move(request.actor, found.id)
-    request.client.views_open(trigger_id=request.trigger_id, view=_modal(
+    open_modal(request.client, request.trigger_id, _modal(
         MOVE_CALLBACK, "Move a deadline", {"d": found.id},
         [{"type": "section", "text": {"type": "mrkdwn", "text": deadline_line(found)}},
          *_when_blocks(times.to_local(found.due_at))]))

@@ -11,6 +11,8 @@ from backend.domain.errors import InvalidInput
 from backend.domain.exports import service
 from backend.domain.money import format_pence
 from backend.slack.text import escape
+from bot.context import number
+from bot.forms import open_modal
 from bot.router import Reply, subcommand
 from bot.views import finance_forms
 
@@ -31,8 +33,8 @@ def _ref(args: str, usage: str) -> str:
 def report_progress(request, args):
     found = proposals.find(request.partnership_id, _ref(args, "progress REF"))
     found = progress.may_report(request.actor, found.id)  # refused before anything is typed
-    request.client.views_open(trigger_id=request.trigger_id,
-                              view=finance_forms.progress_form(found, request.channel_id or ""))
+    open_modal(request.client, request.trigger_id,
+               finance_forms.progress_form(found, request.channel_id or ""))
     return None
 
 
@@ -49,18 +51,18 @@ def record_spend(request, args):
         return _leads(request, rest)
     found = proposals.find(request.partnership_id, _ref(args, "spend REF"))
     found = spend.may_record(request.actor, found.id)  # refused before anything is typed
-    request.client.views_open(trigger_id=request.trigger_id,
-                              view=finance_forms.spend_form(found, request.channel_id or ""))
+    open_modal(request.client, request.trigger_id,
+               finance_forms.spend_form(found, request.channel_id or ""))
     return None
 
 
 def _reverse(request, args: str) -> Reply:
     line, _, reason = args.strip().partition(" ")
-    if not line.isdigit():
+    if number(line) is None:
         raise InvalidInput("Write it as `/crg spend reverse LINE REASON`, e.g. `/crg spend reverse "
                            "12 invoice was for another project` (the line number is in the Spend "
                            "sheet).")
-    done = spend.reverse(request.actor, int(line), reason)
+    done = spend.reverse(request.actor, number(line), reason)
     return Reply(f"Spend line {done.reversal_of} ({format_pence(done.amount_pence)}) is corrected "
                  f"by reversing line {done.id}; the original stays on the record.")
 

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from backend.domain import meetings, rounds, times, years
 from backend.domain.money import format_pence
 from backend.slack.text import escape
+from bot.forms import open_modal
 from bot.router import Reply, subcommand
 
 FORM_CALLBACK = "meeting_form"
@@ -48,7 +49,7 @@ def read_when(values: dict, block: str) -> datetime:
 def meeting(request, args):
     year = years.find_year(request.partnership_id)
     meetings.may_schedule(request.actor, year.partnership_id)
-    request.client.views_open(trigger_id=request.trigger_id, view=meeting_form(year.id, year.label))
+    open_modal(request.client, request.trigger_id, meeting_form(year.id, year.label))
     return None
 
 

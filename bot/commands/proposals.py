@@ -11,6 +11,7 @@ from backend.slack.blocks import (
     spend_blocks,
 )
 from backend.slack.text import escape, nearest
+from bot.forms import open_modal
 from bot.router import Reply, subcommand
 from bot.views import proposal_form
 from bot.views.finance_forms import latest_progress_blocks
@@ -22,7 +23,7 @@ def open_form(client, trigger_id: str, partnership_id: int, user_id: str, *,
     year = years.find_year(partnership_id, existing.year_label if existing else None)
     view = proposal_form.build(years.year_info(year), year_figures(year).pots, user_id,
                                existing=existing, origin_channel=origin_channel or "")
-    client.views_open(trigger_id=trigger_id, view=view)
+    open_modal(client, trigger_id, view)
 
 
 @subcommand("propose", "propose", "propose a project (opens a form)")

@@ -11,6 +11,7 @@ from backend.domain import fiscal, partnerships, setup, times, years
 from backend.domain.errors import DomainError, InvalidInput
 from backend.slack.blocks import person
 from backend.slack.text import escape
+from bot.forms import open_modal
 from bot.router import Reply, subcommand
 from bot.views import setup_forms
 
@@ -88,8 +89,8 @@ def set_up(request, args):
     if problem:
         return Reply(problem)
     this_year = fiscal.label(fiscal.year_of(times.today_local()))
-    request.client.views_open(trigger_id=request.trigger_id,
-                              view=setup_forms.setup_form(channel, request.actor.id, this_year))
+    open_modal(request.client, request.trigger_id,
+               setup_forms.setup_form(channel, request.actor.id, this_year))
     return None
 
 
@@ -104,7 +105,7 @@ def year(request, args):
     label, priorities = years.suggested_next(partnership_id)
     view = setup_forms.year_form(partnership_id, partnerships.name_of(partnership_id), label,
                                  priorities)
-    request.client.views_open(trigger_id=request.trigger_id, view=view)
+    open_modal(request.client, request.trigger_id, view)
     return None
 
 

@@ -1,5 +1,4 @@
 """Buttons: choosing a partnership when a request was ambiguous, and Propose on the App Home."""
-import json
 import re
 
 from backend.domain.errors import DomainError
@@ -14,6 +13,7 @@ from bot.context import (
     SlackRequest,
     actor_of,
     chosen_partnership,
+    json_object,
     partnership_for,
 )
 from bot.listeners.commands import ask_partnership, run
@@ -25,7 +25,7 @@ def register(app, settings) -> None:
         ack()
         actor = actor_of(body, settings)
         try:
-            choice = json.loads(action.get("value") or "{}")
+            choice = json_object(action.get("value"))
             chosen = chosen_partnership(actor, choice.get("p") if isinstance(choice, dict) else 0)
         except (ValueError, DomainError) as refusal:
             message = getattr(refusal, "message", "That choice could not be read.")

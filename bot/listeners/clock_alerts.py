@@ -11,12 +11,12 @@ from backend.domain.errors import DomainError
 from backend.domain.outbox import states
 from backend.slack import alert_messages
 from bot.background import tell_person
-from bot.context import actor_of
+from bot.context import actor_of, number
 
 
 def _message_id(value: str) -> int:
     """The button's value; anything that is not a plain number (a forged click) names none."""
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 15 else 0
+    return number(value) or 0
 
 
 def register(app, settings) -> None:

@@ -1,10 +1,9 @@
 """The deadline forms: adding one, and moving one to a new date and time."""
-import json
 
 from backend.domain import deadlines
 from backend.domain.errors import DomainError
 from bot.commands.deadlines import ADD_CALLBACK, MOVE_CALLBACK, read_when
-from bot.context import actor_of
+from bot.context import actor_of, json_object
 from bot.forms import saved
 
 
@@ -18,15 +17,15 @@ def register(app, settings) -> None:
     def add(ack, body, view, client):
         actor = actor_of(body, settings)
         values = view["state"]["values"]
-        meta = json.loads(view["private_metadata"])
+        meta = json_object(view.get("private_metadata"))
         kind = ((values.get("kind") or {}).get("value", {}).get("selected_option") or {}).get("value", "")
         title = (values.get("title") or {}).get("value", {}).get("value") or ""
-        saved(ack, lambda: deadlines.add(actor, meta["p"], kind, title, read_when(values)),
+        saved(ack, lambda: deadlines.add(actor, meta.get("p", 0), kind, title, read_when(values)),
               _errors)  # the domain confirms it to them by DM
 
     @app.view(MOVE_CALLBACK)
     def move(ack, body, view, client):
         actor = actor_of(body, settings)
-        meta = json.loads(view["private_metadata"])
-        saved(ack, lambda: deadlines.move(actor, meta["d"], read_when(view["state"]["values"])),
+        meta = json_object(view.get("private_metadata"))
+        saved(ack, lambda: deadlines.move(actor, meta.get("d", 0), read_when(view["state"]["values"])),
               _errors)

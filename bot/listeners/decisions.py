@@ -1,5 +1,4 @@
 """Decision buttons under proposal posts, and the small forms some of them open."""
-import json
 import re
 
 from backend.domain import decisions
@@ -8,8 +7,8 @@ from backend.domain.money import parse_amount
 from backend.domain.outbox import notes
 from backend.slack.decision_blocks import FORMS
 from bot.background import tell_person
-from bot.context import actor_of
-from bot.forms import saved
+from bot.context import actor_of, json_object, number
+from bot.forms import open_modal, saved
 from bot.views.decision_form import FORM_CALLBACK, form, read_form
 
 
@@ -30,8 +29,7 @@ def record(actor, action: str, proposal_id: int, expected: str, answers: dict):
 
 def _proposal_id(value: dict) -> int:
     """The proposal a button or form names; anything but a plain number (forged) names none."""
-    raw = str(value.get("p", ""))
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 15 else 0
+    return number(value.get("p")) or 0
 
 
 def _where(body: dict) -> tuple[str, str]:
@@ -46,13 +44,13 @@ def register(app, settings) -> None:
         ack()
         actor = actor_of(body, settings)
         name = action["action_id"][len("decide_"):]
-        choice = json.loads(action.get("value") or "{}")
+        choice = json_object(action.get("value"))
         channel, ts = _where(body)
         proposal_id = _proposal_id(choice)
         try:
             if name in FORMS:  # asked before the form opens, and again when it is saved
                 found = decisions.may_decide(actor, proposal_id, name, choice.get("s"))
-                client.views_open(trigger_id=body["trigger_id"], view=form(name, found, channel, ts))
+                open_modal(client, body["trigger_id"], form(name, found, channel, ts))
                 return
             record(actor, name, proposal_id, choice.get("s"), {})
         except DomainError as refusal:
@@ -60,7 +58,7 @@ def register(app, settings) -> None:
 
     @app.view(FORM_CALLBACK)
     def on_decision_form(ack, body, view, client):
-        meta = json.loads(view["private_metadata"])
+        meta = json_object(view.get("private_metadata"))
         actor = actor_of(body, settings)
         answers = read_form(view["state"]["values"])
         blocks = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"] \
@@ -70,5 +68,5 @@ def register(app, settings) -> None:
             return {refusal.field if refusal.field in blocks else blocks[0]: refusal.message}
 
         notes.from_slack(meta.get("c") or None)  # where the decision's warnings are said
-        saved(ack, lambda: record(actor, meta["a"], _proposal_id(meta), meta.get("s"), answers),
+        saved(ack, lambda: record(actor, str(meta.get("a", "")), _proposal_id(meta), meta.get("s"), answers),
               against_input)

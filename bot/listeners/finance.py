@@ -9,8 +9,8 @@ from backend.domain.errors import DomainError
 from backend.domain.outbox import notes
 from backend.slack.reminder_messages import PROGRESS_ACTION
 from bot.background import tell_person
-from bot.context import actor_of
-from bot.forms import saved
+from bot.context import actor_of, number
+from bot.forms import open_modal, saved
 from bot.views import finance_forms
 
 
@@ -21,7 +21,7 @@ def register(app, settings) -> None:
         meta = finance_forms.metadata(view)
         notes.from_slack(meta.get("channel") or None)  # confirmed where they typed the command
         saved(ack, lambda: progress.record(
-            actor, meta["proposal_id"], **finance_forms.read_progress(view["state"]["values"])),
+            actor, meta.get("proposal_id") or 0, **finance_forms.read_progress(view["state"]["values"])),
             lambda refusal: finance_forms.errors_for(refusal, finance_forms.PROGRESS_BLOCKS))
 
     @app.view(finance_forms.SPEND_CALLBACK)
@@ -30,7 +30,7 @@ def register(app, settings) -> None:
         meta = finance_forms.metadata(view)
         notes.from_slack(meta.get("channel") or None)
         saved(ack, lambda: spend.record(
-            actor, meta["proposal_id"], **finance_forms.read_spend(view["state"]["values"])),
+            actor, meta.get("proposal_id") or 0, **finance_forms.read_spend(view["state"]["values"])),
             lambda refusal: finance_forms.errors_for(refusal, finance_forms.SPEND_BLOCKS))
 
     @app.action(PROGRESS_ACTION)
@@ -40,9 +40,11 @@ def register(app, settings) -> None:
         channel = (body.get("channel") or {}).get("id") or ""
         value = action.get("value") or ""
         try:  # refused before anything is typed: by DM, or ephemerally where the button was
-            project = progress.may_report(actor, int(value) if value.isdigit() else 0)
+            project = progress.may_report(actor, number(value) or 0)
         except DomainError as refusal:
             tell_person(actor.id, channel, refusal.message)
             return
-        client.views_open(trigger_id=body["trigger_id"],
-                          view=finance_forms.progress_form(project, channel))
+        try:
+            open_modal(client, body["trigger_id"], finance_forms.progress_form(project, channel))
+        except DomainError as refusal:
+            tell_person(actor.id, channel, refusal.message)

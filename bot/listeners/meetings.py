@@ -15,5 +15,5 @@ def register(app, settings) -> None:
         title = ((values.get("title") or {}).get("value") or {}).get("value") or ""
         saved(ack, lambda: meetings.schedule(
             actor, metadata(view)["year"], read_when(values, "held"), read_when(values, "cutoff"),
-            title), lambda refusal: {"cutoff_date" if refusal.field == "cutoff" else "held_date":
-                                     refusal.message})
+            title), lambda refusal: {{"cutoff": "cutoff_date", "title": "title"}.get(
+                refusal.field, "held_date"): refusal.message})

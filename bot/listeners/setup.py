@@ -13,11 +13,11 @@ from backend.domain.outbox.notes import Note, tell
 from backend.logs import log_event
 from backend.slack.client import SLACK_FAILURES, failure_reason
 from backend.slack.text import escape
-from bot.background import later
+from bot.background import later, tell_person
 from bot.commands.setup import NOT_A_MEMBER, admins_line, membership_problem
 from bot.context import actor_of
 from bot.directory import keep_current
-from bot.forms import REFUSED, saved
+from bot.forms import REFUSED, open_modal, saved
 from bot.views import setup_forms
 
 log = logging.getLogger("crg.bot.setup")
@@ -44,7 +44,10 @@ def register(app, settings) -> None:
             tell(Note(actor.id, "refusal",
                       text=f"{escape(refusal.message)} {admins_line(settings)}"))
             return
-        client.views_open(trigger_id=body["trigger_id"], view=setup_forms.channel_picker())
+        try:
+            open_modal(client, body["trigger_id"], setup_forms.channel_picker())
+        except DomainError as refusal:
+            tell_person(actor.id, None, refusal.message)
 
     @app.view(setup_forms.CHANNEL_CALLBACK)
     def channel_chosen(ack, body, view, client):

@@ -34,7 +34,7 @@ def register(app, settings) -> None:
             meta, draft = _draft(body, view, client)
             # The view id is the submission's identity: Slack's retries and a double click on
             # Submit carry the same one, and find the proposal already made.
-            return proposals.submit(actor, meta["year_id"], draft,
+            return proposals.submit(actor, meta.get("year_id") or 0, draft,
                                     submission_key=f"view:{view['id']}")
 
         saved(ack, save, _errors)
@@ -45,7 +45,7 @@ def register(app, settings) -> None:
 
         def save():
             meta, draft = _draft(body, view, client)
-            return proposals.edit(actor, meta["proposal_id"], draft)
+            return proposals.edit(actor, meta.get("proposal_id") or 0, draft)
 
         saved(ack, save, _errors)
 

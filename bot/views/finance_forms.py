@@ -13,6 +13,7 @@ from backend.domain.money import format_pence, parse_amount
 from backend.domain.proposals import ProposalView
 from backend.slack.blocks import context, section
 from backend.slack.text import SECTION_TEXT_MAX, context_text, escape, shorten
+from bot.context import json_object
 
 # The proposal form's input builders, so every modal's inputs are built one way.
 from bot.views.proposal_form import _date_input, _option, _text_input
@@ -78,7 +79,7 @@ def _likely_day(p: ProposalView) -> date:
 
 
 def metadata(view: dict) -> dict:
-    return json.loads(view.get("private_metadata") or "{}")
+    return json_object(view.get("private_metadata"))
 
 
 def _value(values: dict, block: str) -> dict:

@@ -12,6 +12,7 @@ from backend.domain.proposals import Draft, ProposalView
 from backend.domain.years import YearInfo
 from backend.slack.blocks import context
 from backend.slack.text import modal_title, option_text
+from bot.context import json_object
 
 SUBMIT_CALLBACK = "proposal_submit"
 EDIT_CALLBACK = "proposal_edit"
@@ -111,7 +112,7 @@ def _date_input(block_id: str, label: str, initial: date | None) -> dict:
 
 
 def metadata(view: dict) -> dict:
-    return json.loads(view.get("private_metadata") or "{}")
+    return json_object(view.get("private_metadata"))
 
 
 def read(values: dict, contact_name: str) -> Draft:

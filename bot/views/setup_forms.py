@@ -13,6 +13,7 @@ from backend.domain import years
 from backend.domain.errors import DomainError, FieldErrors
 from backend.slack.blocks import context, section
 from backend.slack.text import context_text, modal_title
+from bot.context import json_object
 
 CHANNEL_CALLBACK = "setup_channel"
 SETUP_CALLBACK = "setup_partnership"
@@ -134,7 +135,7 @@ def with_split(view: dict, line: str) -> dict:
 
 
 def metadata(view: dict) -> dict:
-    return json.loads(view.get("private_metadata") or "{}")
+    return json_object(view.get("private_metadata"))
 
 
 def _state(values: dict, block: str) -> dict:

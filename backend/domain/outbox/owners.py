@@ -29,13 +29,18 @@ LEASE = timedelta(minutes=15)
 
 
 def _process_started(pid: int) -> str:
-    """The kernel's start time of a process (clock ticks since boot), or "" where there is no
-    /proc: with the pid, it names one process, since pids are reused."""
+    """The kernel's start time of a running process (clock ticks since boot), or "" where there
+    is no /proc or the process has ended: with the pid, it names one process, since pids are
+    reused. A killed process whose parent died too can stay a zombie (state Z) until something
+    reaps it, which in a container may be never: it runs no code and sends nothing."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
         return ""
+    if len(fields) < 20 or fields[0] in ("Z", "X", "x"):
+        return ""
+    return fields[19]
 
 
 class Owner:
