@@ -3,6 +3,7 @@ that build them (`models.migrations`). No rules here: those are `backend.domain`
 from models.audit import AuditRecord, SchemaVersion
 from models.base import BaseModel, database
 from models.deadlines import Deadline, DeadlineTemplate, Reminder, ReminderMessage, ReminderSettings
+from models.forecast import ForecastSettings, SpendProfile
 from models.grant import Channel, FinancialYear, Partnership, Pot, Priority
 from models.ledger import LedgerEntry
 from models.login_links import LoginLink
@@ -13,7 +14,7 @@ from models.proposals import Proposal
 
 __all__ = [
     "AgendaItem", "AuditRecord", "BaseModel", "Channel", "Deadline", "DeadlineTemplate",
-    "FinancialYear", "LedgerEntry", "LoginLink", "Meeting", "Member", "Partnership",
+    "FinancialYear", "ForecastSettings", "LedgerEntry", "LoginLink", "Meeting", "Member", "Partnership",
     "PartnershipOption", "Pot", "Priority", "ProgressReport", "Proposal", "Reminder",
-    "ReminderMessage", "ReminderSettings", "SchemaVersion", "database",
+    "ReminderMessage", "ReminderSettings", "SchemaVersion", "SpendProfile", "database",
 ]
