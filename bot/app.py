@@ -20,6 +20,7 @@ from bot.listeners import (
     deadlines,
     decisions,
     finance,
+    forecast,
     home,
     meetings,
     views,
@@ -36,7 +37,7 @@ def create_bolt_app(settings: Settings, client: WebClient | None = None) -> App:
         token_verification_enabled=False,  # no auth.test call at start-up: boots offline
         logger=log,
     )
-    for listeners in (commands, views, actions, decisions, meetings, deadlines, finance, home,
-                      clock_alerts, errors):
+    for listeners in (commands, views, actions, decisions, meetings, deadlines, finance, forecast,
+                      home, clock_alerts, errors):
         listeners.register(app, settings)
     return app

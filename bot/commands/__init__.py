@@ -1,2 +1,11 @@
 """The `/crg` subcommands; importing this package registers every one of them."""
-from bot.commands import deadlines, finance, help, meetings, pots, proposals, roles  # noqa: F401  (registration by import)
+from bot.commands import (  # noqa: F401  (registration by import)
+    deadlines,
+    finance,
+    forecast,
+    help,
+    meetings,
+    pots,
+    proposals,
+    roles,
+)

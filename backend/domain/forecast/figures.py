@@ -6,8 +6,9 @@ progress reports and the margins: seven, however many projects), then worked out
 `rule`. The return values are plain frozen dataclasses of integers (pence), dates and strings,
 for the fronts and for the OPCC monitoring return to build on.
 
-Which projects: those the PCC funded, approved ones and cancelled ones (a cancelled project's
-approved amount is what it spent, so it is forecast to spend exactly that).
+Which projects: those the PCC funded, approved ones and cancelled ones that spent something (a
+cancelled project's approved amount is what it spent, so it is forecast to spend exactly that;
+one cancelled before any spend has nothing to show).
 """
 import json
 from collections import defaultdict
@@ -43,7 +44,8 @@ from backend.domain.workflow import reference
 from backend.domain.years import find_year
 from models import FinancialYear, LedgerEntry, Partnership, Pot, Proposal, SpendProfile
 
-FUNDED_STATUSES = ("approved", "cancelled")
+FUNDED = (Proposal.status == "approved") | ((Proposal.status == "cancelled")
+                                           & (Proposal.approved_pence > 0))
 POT_KINDS = ("upfront", "tactical")
 
 
@@ -287,8 +289,7 @@ def year_forecasts(year_ids, on: date, scope: Scope | None = None) -> list[YearF
     pot_sums = _pot_sums(ids)
     spend = _spend_by_day(ids)
     reprofiled = _reprofiles(ids)
-    funded = (Proposal.select(Proposal.id).where(Proposal.year.in_(ids)
-                                                 & Proposal.status.in_(FUNDED_STATUSES)))
+    funded = Proposal.select(Proposal.id).where(Proposal.year.in_(ids) & FUNDED)
     reports = latest_progress(funded)
     margins = margins_of({y.partnership_id for y in years})
     query = (Proposal.select(Proposal.id, Proposal.year, Proposal.number, Proposal.title,
@@ -296,8 +297,7 @@ def year_forecasts(year_ids, on: date, scope: Scope | None = None) -> list[YearF
                              Proposal.proposer_slack_id, Proposal.contact_slack_id, Proposal.pot,
                              Proposal.status, Proposal.approved_pence, Proposal.planned_spend,
                              Proposal.planned_start, Proposal.planned_end, Proposal.pcc_decided_at)
-             .where(Proposal.year.in_(ids) & Proposal.status.in_(FUNDED_STATUSES))
-             .order_by(Proposal.year, Proposal.number))
+             .where(Proposal.year.in_(ids) & FUNDED).order_by(Proposal.year, Proposal.number))
     if scope is not None and not scope.whole:
         query = query.where((Proposal.proposer_slack_id == scope.person)
                             | (Proposal.contact_slack_id == scope.person))
