@@ -47,13 +47,15 @@ def test_behind_at_the_end_of_q2():
     assert Margin().is_behind(200_000, planned)
 
 
-def test_part_way_through_a_quarter_counts_its_days():
-    # 15 Aug is day 46 of Q2's 92 days (31 in July + 15): 1,000 + 3,000 x 46/92 = 2,500.
-    planned = planned_to_date(PROFILE, 2024, date(2024, 8, 15))
-    assert planned == 250_000
-    # Spent exactly that: pace 1, the whole 10,000 is forecast to be spent.
-    assert forecast_year_end(1_000_000, 250_000, planned) == 1_000_000
-    assert variance_percent(250_000, planned) == 0
+def test_part_way_through_a_quarter_counts_its_whole_months():
+    # 15 Aug: of Q2 only July is over, so 1,000 + 3,000 x 1/3 = 2,000; by 31 Aug, 2/3: 3,000.
+    assert planned_to_date(PROFILE, 2024, date(2024, 8, 15)) == 200_000
+    assert planned_to_date(PROFILE, 2024, date(2024, 8, 31)) == 300_000
+    # Spent exactly 2,000 by 15 Aug: pace 1, the whole 10,000 is forecast to be spent.
+    assert forecast_year_end(1_000_000, 200_000, 200_000) == 1_000_000
+    assert variance_percent(200_000, 200_000) == 0
+    # 30 Apr: a third of Q1's 1,000 is 333.333..., down to 333.33.
+    assert planned_to_date(PROFILE, 2024, date(2024, 4, 30)) == 33_333
 
 
 def test_ahead_of_the_profile_is_capped_at_the_approval():

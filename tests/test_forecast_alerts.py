@@ -60,10 +60,10 @@ def test_the_lead_and_the_admins_are_told_once_each(replayed, clockwork):
     assert [now for now, _ in to_admin] == [at(2024, 7, 1), at(2024, 8, 1), at(2024, 9, 2),
                                             at(2024, 10, 1)]
     september, october = texts(to_admin[2][1]), texts(to_admin[3][1])
-    # As at 31 Aug the slow project had spent nothing of the 3,021.73 planned (1,000 + 3,000 x
-    # 62/92): at that pace it would spend nothing, so all 10,000 is likely to be left.
+    # As at 31 Aug the slow project had spent nothing of the 3,000 planned (1,000 + 3,000 x 2/3
+    # for July and August): at that pace it would spend nothing, so all 10,000 is likely left.
     assert "Monthly forecast" in september and "As at 31 Aug 2024" in september
-    assert "*CRG-2024/25-002* Slow start: planned £3,021.73, spent £0" in september
+    assert "*CRG-2024/25-002* Slow start: planned £3,000, spent £0" in september
     assert "likely to leave £10,000" in september
     # As at 30 Sep: uncommitted £25,001 (the rest of the £45,001) + the slow project's £5,000.
     assert "Forecast underspend on 31 March: *£30,001*" in october

@@ -410,3 +410,11 @@ def quarter_rows(project: ProjectForecast, start_year: int) -> list[tuple[int, d
     """(quarter, first day, last day, planned, spent to date) for a project's four quarters."""
     return [(q, *quarter_bounds(start_year, q), project.profile.quarters[q - 1],
              project.spent_by_quarter[q - 1]) for q in QUARTERS]
+
+
+def every_year_of(partnership_ids, on: date | None = None) -> list[YearForecast]:
+    """Every year of the partnerships (whole views: the caller has checked the roles), newest
+    first, then by partnership name."""
+    ids = [y for (y,) in FinancialYear.select(FinancialYear.id).where(
+        FinancialYear.partnership.in_(list(partnership_ids))).tuples()]
+    return sorted(year_forecasts(ids, _on(on)), key=lambda y: (-y.start_year, y.partnership))

@@ -19,8 +19,8 @@ calculator from the three figures on the page, and it errs on the side a partner
 hear early (a slow project's unspent money shows as likely to come back, while there is still
 time to move it to tactical projects).
 
-"Planned to date" is the profile of the quarters already over plus the current quarter's amount
-in proportion to its days gone (as at the end of the day), rounded down to the penny. Every
+"Planned to date" is the profile of the quarters already over plus a third of the current
+quarter's amount for each of its months already over, rounded down to the penny. Every
 figure here is an integer number of pence; the arithmetic is done in Fractions and each figure
 is rounded once, so the figures on the page reproduce exactly by hand.
 """
@@ -60,19 +60,33 @@ def month_ends(start_year: int) -> list[date]:
     return ends
 
 
+def months_gone(first: date, last: date, on: date) -> int:
+    """How many whole months of the quarter `first`..`last` have ended by the end of `on`."""
+    if on >= last:
+        return 3
+    if on < first:
+        return 0
+    return (on.year - first.year) * 12 + on.month - first.month + (on == _month_end(on))
+
+
+def _month_end(day: date) -> date:
+    following = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
 def planned_to_date(quarters: tuple[int, int, int, int], start_year: int, on: date) -> int:
     """What the profile planned to be spent by the end of `on`, rounded down to the penny.
 
-    At most one quarter is part-way through on any day, so this is whole quarters plus one
-    exact integer division (the same as summing Fractions and rounding down once).
+    Whole months count: each quarter's amount is spread evenly over its three months, and a
+    month counts once it has ended. So a project is not held, part-way through a month, to spend
+    it pro rata (invoices come monthly or at a quarter's end), and the figure at a month's end
+    is the same from its last day until the next month ends. At most one quarter is part-way
+    through, so the one division rounds down once.
     """
     total = 0
     for quarter, amount in zip(QUARTERS, quarters):
         first, last = quarter_bounds(start_year, quarter)
-        if on >= last:
-            total += amount
-        elif on >= first:
-            total += amount * ((on - first).days + 1) // ((last - first).days + 1)
+        total += amount * months_gone(first, last, on) // 3
     return total
 
 
