@@ -8,18 +8,35 @@ as at another day. Only for those who see a partnership's whole forecast (`forec
 """
 from flask import Blueprint, request, url_for
 
-from backend.domain import fiscal, progress, proposals, spend
+from backend.domain import fiscal, progress, proposals, spend, times
+from backend.domain.audit import HistoryLine
 from backend.domain.errors import NotAllowed
 from backend.domain.forecast import access, figures, profiles
 from backend.domain.forecast.rule import BEHIND_RULE, RULE
 from backend.domain.money import format_pence
+from backend.domain.workflow import DECISIONS, STATUS_LABELS
 from backend.web import pages, project_table
 from backend.web.charts import cumulative_chart, row_label
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/finance", template_folder="templates")
 pages.install(blueprint)
+# How the history names what is not a decision (decisions have their words in `workflow`).
+OTHER_ACTIONS = {"submit": "Proposed", "edit": "Edited", "resubmit": "Resubmitted",
+                 "reprofile": "Re-profiled", "report": "Progress reported"}
 WHOLE_ONLY = ("The finance dashboard shows a partnership's whole forecast, which is for its "
               "finance staff, chairs and admins.")
+
+
+def describe(line: HistoryLine) -> str:
+    """One line of a project's history in words: "Approved by the PCC (from Business case with
+    the OPCC)"."""
+    action = line.action.split(".", 1)[-1]
+    words = DECISIONS[action].recorded if action in DECISIONS else OTHER_ACTIONS.get(
+        action, action.replace("_", " ").capitalize())
+    before, after = line.before.get("status"), line.after.get("status")
+    if before and after and before != after:
+        words += f" (was: {STATUS_LABELS.get(before, before)})"
+    return words
 
 
 def margin_text(forecast) -> str:
@@ -70,5 +87,6 @@ def project(partnership_id: int, start_year: int, number: int):
         project=forecast, proposal=found, errors=errors, query=query,
         quarters=figures.quarter_rows(forecast, start_year), lines=lines,
         reports=progress.reports_for(found.id), history=proposals.history(found.id),
-        reprofiles=profiles.history(found.id), rule=RULE,
+        reprofiles=profiles.history(found.id), rule=RULE, describe=describe,
+        as_at=query.on or times.today_local(),
         year_url=url_for("dashboard.year", partnership_id=partnership_id, start_year=start_year))
