@@ -1,9 +1,9 @@
 """The forecast's figures at a date: per project, per pot, per partnership-year, across them.
 
 Everything for any number of partnership-years is read in a fixed number of queries (the years,
-their ledger sums, the funded projects, their spend by day, the re-profiles, the latest
-progress reports and the margins: seven, however many projects), then worked out in Python with
-`rule`. The return values are plain frozen dataclasses of integers (pence), dates and strings,
+their ledger sums, the funded projects, the re-profiles, the latest progress reports, the
+margins, and two of spend added up by project and by month for each calendar year the years
+start in), however many projects and spend lines, then worked out in Python with `rule`. The return values are plain frozen dataclasses of integers (pence), dates and strings,
 for the fronts and for the OPCC monitoring return to build on.
 
 Which projects: those the PCC funded, approved ones and cancelled ones that spent something (a
@@ -12,10 +12,12 @@ one cancelled before any spend has nothing to show).
 """
 import json
 from collections import defaultdict
+from functools import cached_property
+from typing import NamedTuple
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
-from peewee import fn
+from peewee import Case, fn
 
 from backend.domain import fiscal, times
 from backend.domain.errors import NotFound
@@ -30,9 +32,10 @@ from backend.domain.forecast.profiles import Profile, Reprofile, profile_for
 from backend.domain.forecast.rule import (
     QUARTERS,
     Margin,
+    cumulative_plan,
     forecast_year_end,
     month_ends,
-    planned_to_date,
+    months_ended,
     quarter_bounds,
     variance_percent,
 )
@@ -42,8 +45,9 @@ from backend.domain.progress import ProgressView, latest_progress
 from backend.domain.proposals import load
 from backend.domain.workflow import reference
 from backend.domain.years import find_year
-from models import FinancialYear, LedgerEntry, Partnership, Pot, Proposal, SpendProfile
+from models import FinancialYear, LedgerEntry, Partnership, Pot, Proposal, SpendProfile, database
 
+NOTHING_SPENT = (0, 0, 0, 0, 0)
 FUNDED = (Proposal.status == "approved") | ((Proposal.status == "cancelled")
                                            & (Proposal.approved_pence > 0))
 POT_KINDS = ("upfront", "tactical")
@@ -67,6 +71,7 @@ class ProjectForecast:
     status: str
     approved: int
     profile: Profile
+    monthly_plan: tuple[int, ...]  # the profile's planned spend by the end of each month, Apr-Mar
     planned: int  # planned to date
     spent: int  # spent to date
     spent_by_quarter: tuple[int, int, int, int]  # to date
@@ -140,37 +145,37 @@ class YearForecast:
     margin: Margin
     whole: bool = True
 
-    @property
+    @cached_property
     def committed(self) -> int:
         return sum(p.approved for p in self.projects)
 
-    @property
+    @cached_property
     def planned(self) -> int:
         return sum(p.planned for p in self.projects)
 
-    @property
+    @cached_property
     def spent(self) -> int:
         return sum(p.spent for p in self.projects)
 
-    @property
+    @cached_property
     def uncommitted(self) -> int:
         return sum(p.uncommitted for p in self.pots.values())
 
-    @property
+    @cached_property
     def forecast_spend(self) -> int:
         return sum(p.forecast for p in self.projects)
 
-    @property
+    @cached_property
     def forecast_unspent(self) -> int:
         """Approved money forecast to be left unspent on 31 March."""
         return sum(p.forecast_unspent for p in self.projects)
 
-    @property
+    @cached_property
     def forecast_underspend(self) -> int:
         """Approved and uncommitted money expected to be left on 31 March (whole view only)."""
         return self.uncommitted + self.forecast_unspent
 
-    @property
+    @cached_property
     def behind(self) -> tuple[ProjectForecast, ...]:
         return tuple(p for p in self.projects if p.behind)
 
@@ -188,39 +193,39 @@ class CombinedForecast:
     def _sum(self, name: str) -> int:
         return sum(getattr(y, name) for y in self.years)
 
-    @property
+    @cached_property
     def allocation(self) -> int:
         return self._sum("allocation")
 
-    @property
+    @cached_property
     def committed(self) -> int:
         return self._sum("committed")
 
-    @property
+    @cached_property
     def planned(self) -> int:
         return self._sum("planned")
 
-    @property
+    @cached_property
     def spent(self) -> int:
         return self._sum("spent")
 
-    @property
+    @cached_property
     def uncommitted(self) -> int:
         return self._sum("uncommitted")
 
-    @property
+    @cached_property
     def forecast_spend(self) -> int:
         return self._sum("forecast_spend")
 
-    @property
+    @cached_property
     def forecast_unspent(self) -> int:
         return self._sum("forecast_unspent")
 
-    @property
+    @cached_property
     def forecast_underspend(self) -> int:
         return self._sum("forecast_underspend")
 
-    @property
+    @cached_property
     def behind(self) -> tuple[ProjectForecast, ...]:
         return tuple(p for y in self.years for p in y.behind)
 
@@ -241,18 +246,60 @@ def _pot_sums(year_ids: list[int]) -> dict[tuple[int, str], list[int]]:
     return totals
 
 
-def _spend_by_day(year_ids: list[int]) -> dict[int, list[tuple[date, int]]]:
-    """{project: [(day, net pence)]} sorted by day, in one query."""
-    found = defaultdict(dict)
-    rows = (LedgerEntry.select(LedgerEntry.proposal, LedgerEntry.occurred_on, LedgerEntry.kind,
-                               fn.SUM(LedgerEntry.amount_pence))
-            .join(Proposal).where(Proposal.year.in_(year_ids)
-                                  & LedgerEntry.kind.in_((SPEND, SPEND_REVERSAL)))
-            .group_by(LedgerEntry.proposal, LedgerEntry.occurred_on, LedgerEntry.kind).tuples())
-    for proposal_id, on, kind, total in rows:
-        day = found[proposal_id]
-        day[on] = day.get(on, 0) + EFFECTS[kind][2] * int(total)
-    return {pid: sorted(days.items()) for pid, days in found.items()}
+def _raw(query) -> list[tuple]:
+    """A query's rows as the driver gives them, without peewee's conversion of every value:
+    on a big year that conversion costs more than the database; the few dates needed are
+    converted by `_day` / `_moment`."""
+    return database.execute(query).fetchall()
+
+
+def _day(value) -> date | None:
+    """A date column's value: a date from PostgreSQL, 'YYYY-MM-DD' text from SQLite."""
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def _moment(value) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _signed_spend():
+    """A spend line's amount as it moves the spent total: reversals count against it."""
+    return Case(LedgerEntry.kind, ((SPEND, LedgerEntry.amount_pence),), LedgerEntry.amount_pence * -1)
+
+
+def _spend_lines(year_ids: list[int], scope: Scope | None):
+    query = (LedgerEntry.select().join(Proposal)
+             .where(Proposal.year.in_(year_ids) & LedgerEntry.kind.in_((SPEND, SPEND_REVERSAL))))
+    if scope is not None and not scope.whole:
+        query = query.where(_led_by(scope.person))
+    return query
+
+
+def _spend_figures(start_year: int, year_ids: list[int], on: date,
+                   scope: Scope | None) -> tuple[dict, dict]:
+    """The spend of years that start in the same calendar year, added up by the database:
+    ({project: (spent to date, Q1, Q2, Q3, Q4 to date)}, {year: [(month, spent, to date)]}).
+
+    Two queries whatever the number of spend lines; the quarter and month boundaries are
+    parameters, which is why years are taken one start year at a time.
+    """
+    signed = _signed_spend()
+    upto = Case(None, ((LedgerEntry.occurred_on <= on, signed),), 0)
+    quarters = [fn.SUM(Case(None, (((LedgerEntry.occurred_on >= first)
+                                    & (LedgerEntry.occurred_on <= min(last, on)), signed),), 0))
+                for first, last in (quarter_bounds(start_year, q) for q in QUARTERS)]
+    per_project = _raw(_spend_lines(year_ids, scope)
+                       .select(LedgerEntry.proposal, fn.SUM(upto), *quarters)
+                       .group_by(LedgerEntry.proposal))
+    month = Case(None, [(LedgerEntry.occurred_on <= end, i)
+                        for i, end in enumerate(month_ends(start_year))], 12)
+    per_month = _raw(_spend_lines(year_ids, scope)
+                     .select(Proposal.year, month, fn.SUM(signed), fn.SUM(upto))
+                     .group_by(Proposal.year, month))
+    months = defaultdict(list)
+    for year_id, index, total, to_date in per_month:
+        months[year_id].append((int(index), int(total), int(to_date)))
+    return ({pid: tuple(int(v) for v in values) for pid, *values in per_project}, months)
 
 
 def _reprofiles(year_ids: list[int]) -> dict[int, Reprofile]:
@@ -264,10 +311,6 @@ def _reprofiles(year_ids: list[int]) -> dict[int, Reprofile]:
             .order_by(SpendProfile.set_at, SpendProfile.id).tuples())
     return {pid: Reprofile((q1, q2, q3, q4), reason, by, at)
             for pid, q1, q2, q3, q4, reason, by, at in rows}
-
-
-def _spent_by(days: list[tuple[date, int]], on: date) -> int:
-    return sum(amount for day, amount in days if day <= on)
 
 
 def _points(start_year: int, on: date) -> list[tuple[date, date]]:
@@ -287,7 +330,12 @@ def year_forecasts(year_ids, on: date, scope: Scope | None = None) -> list[YearF
                  .where(FinancialYear.id.in_(ids))
                  .order_by(Partnership.name, FinancialYear.start_year))
     pot_sums = _pot_sums(ids)
-    spend = _spend_by_day(ids)
+    spend, spend_months = {}, {}
+    for start in {y.start_year for y in years}:
+        found, months = _spend_figures(start, [y.id for y in years if y.start_year == start],
+                                       on, scope)
+        spend.update(found)
+        spend_months.update(months)
     reprofiled = _reprofiles(ids)
     funded = Proposal.select(Proposal.id).where(Proposal.year.in_(ids) & FUNDED)
     reports = latest_progress(funded)
@@ -299,44 +347,62 @@ def year_forecasts(year_ids, on: date, scope: Scope | None = None) -> list[YearF
                              Proposal.planned_start, Proposal.planned_end, Proposal.pcc_decided_at)
              .where(Proposal.year.in_(ids) & FUNDED).order_by(Proposal.year, Proposal.number))
     if scope is not None and not scope.whole:
-        query = query.where((Proposal.proposer_slack_id == scope.person)
-                            | (Proposal.contact_slack_id == scope.person))
+        query = query.where(_led_by(scope.person))
     by_year = defaultdict(list)
-    year_of = {y.id: y for y in years}
-    for row in query.tuples().iterator():
-        year = year_of[row[1]]
-        by_year[year.id].append(_project(row, year, on, spend.get(row[0], []),
-                                         reprofiled.get(row[0]), reports.get(row[0]),
-                                         margins[year.partnership_id]))
+    # What each project needs of its year, read off the models once (not once per project).
+    about = {y.id: _YearFacts(y.id, y.partnership_id, y.partnership.name, y.label, y.start_year,
+                              months_ended(y.start_year, on), margins[y.partnership_id])
+             for y in years}
+    for row in _raw(query):
+        pid = row[0]
+        by_year[row[1]].append(_project(row, about[row[1]], spend.get(pid, NOTHING_SPENT),
+                                        reprofiled.get(pid), reports.get(pid)))
     whole = scope is None or scope.whole
-    return [_year(y, on, tuple(by_year[y.id]), pot_sums, spend, margins[y.partnership_id], whole)
-            for y in years]
+    return [_year(y, on, tuple(by_year[y.id]), pot_sums, spend_months.get(y.id, ()),
+                  margins[y.partnership_id], whole) for y in years]
 
 
-def _project(row, year: FinancialYear, on: date, days, latest, report, margin) -> ProjectForecast:
+def _led_by(person: str):
+    return (Proposal.proposer_slack_id == person) | (Proposal.contact_slack_id == person)
+
+
+class _YearFacts(NamedTuple):
+    id: int
+    partnership_id: int
+    partnership: str
+    label: str
+    start_year: int
+    months_ended: int  # by the forecast's date
+    margin: Margin
+
+
+def _project(row, year: _YearFacts, spend: tuple[int, ...], latest, report) -> ProjectForecast:
     (pid, _, number, title, lead_org, contact, proposer, contact_id, pot, status, approved,
      planned_spend, start, end, decided_at) = row
-    approved = approved or 0
+    approved = int(approved or 0)
+    planned_spend = {k: int(v) for k, v in json.loads(planned_spend).items()}
+    assumed = latest is None and not any(planned_spend.values())
+    # The planned dates and the approval's day matter only to an assumed profile.
+    decided_at = _moment(decided_at) if assumed else None
     profile = profile_for(approved=approved, start_year=year.start_year,
-                          planned_spend={k: int(v) for k, v in json.loads(planned_spend).items()},
-                          planned_start=start, planned_end=end,
+                          planned_spend=planned_spend,
+                          planned_start=_day(start) if assumed else None,
+                          planned_end=_day(end) if assumed else None,
                           approved_on=times.to_local(decided_at).date() if decided_at else None,
                           latest=latest)
-    planned = planned_to_date(profile.quarters, year.start_year, on)
-    spent = _spent_by(days, on)
-    by_quarter = [0, 0, 0, 0]
-    for day, amount in days:
-        if day <= on:
-            by_quarter[fiscal.quarter_of(day) - 1] += amount
-    leads = tuple(dict.fromkeys(i for i in (proposer, contact_id) if i))
+    plan = cumulative_plan(profile.quarters)
+    planned = plan[year.months_ended - 1] if year.months_ended else 0
+    spent, by_quarter = spend[0], spend[1:]
+    leads = (proposer, contact_id) if contact_id and contact_id != proposer else (proposer,)
     return ProjectForecast(
-        pid, year.id, year.partnership_id, year.partnership.name, year.label,
+        pid, year.id, year.partnership_id, year.partnership, year.label,
         reference(year.label, number), title, lead_org, contact, leads, pot, status, approved,
-        profile, planned, spent, tuple(by_quarter), forecast_year_end(approved, spent, planned),
-        status == "approved" and margin.is_behind(spent, planned), report)
+        profile, plan, planned, spent, by_quarter,
+        forecast_year_end(approved, spent, planned),
+        status == "approved" and year.margin.is_behind(spent, planned), report)
 
 
-def _year(y: FinancialYear, on: date, projects, pot_sums, spend, margin: Margin,
+def _year(y: FinancialYear, on: date, projects, pot_sums, spend_months, margin: Margin,
           whole: bool) -> YearForecast:
     pots = {}
     if whole:
@@ -346,14 +412,35 @@ def _year(y: FinancialYear, on: date, projects, pot_sums, spend, margin: Margin,
             pots[kind] = PotForecast(kind, allocated, committed, sum(p.spent for p in mine),
                                      sum(p.forecast for p in mine),
                                      kind == "tactical" and y.rolled_over_at is None)
-    months = tuple(MonthPoint(end, at, sum(planned_to_date(p.profile.quarters, y.start_year, at)
-                                           for p in projects),
-                              sum(_spent_by(spend.get(p.id, []), at) for p in projects)
-                              if at <= on else None)
-                   for end, at in _points(y.start_year, on))
+    months = _months(y.start_year, on, projects, spend_months)
     return YearForecast(y.id, y.partnership_id, y.partnership.name, y.label, y.start_year, on,
                         y.allocation_pence if whole else sum(p.approved for p in projects),
                         pots, projects, months, margin, whole)
+
+
+def _months(start_year: int, on: date, projects, spend_months) -> tuple[MonthPoint, ...]:
+    """The chart's points: the projects' cumulative plans and spend added up, month by month.
+
+    `spend_months` is [(month index, spent in it, spent in it by `on`)] from the database.
+    """
+    plan = [0] * 12
+    for p in projects:
+        plan = [a + b for a, b in zip(plan, p.monthly_plan)]
+    spent_in, by_on = [0] * 13, [0] * 13
+    for index, total, to_date in spend_months:
+        spent_in[index] += total
+        by_on[index] += to_date
+    points, running = [], 0
+    for i, (end, at) in enumerate(_points(start_year, on)):
+        ended = months_ended(start_year, at)
+        spent = None
+        if at == end and at <= on:
+            running += spent_in[i]
+            spent = running
+        elif at <= on:
+            spent = running + by_on[i]
+        points.append(MonthPoint(end, at, plan[ended - 1] if ended else 0, spent))
+    return tuple(points)
 
 
 def combine(label: str, start_year: int, on: date, years: list[YearForecast]) -> CombinedForecast:

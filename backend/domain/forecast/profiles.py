@@ -31,6 +31,7 @@ from models import SpendProfile
 
 PROPOSAL, SCALED, REPROFILED, ASSUMED = "proposal", "scaled", "reprofiled", "assumed"
 MAX_REASON = 500
+FROM_PROPOSAL = "From the proposal's planned spend by quarter"
 
 
 @dataclass(frozen=True)
@@ -108,19 +109,21 @@ def profile_for(*, approved: int, start_year: int, planned_spend: dict[str, int]
         said = (f"Re-profiled by {latest.set_by} on {times.show_date(times.to_local(latest.set_at).date())}"
                 f": {latest.reason}")
     else:
-        base = tuple(int(planned_spend.get(f"Q{q}", 0)) for q in QUARTERS)
-        source, said = PROPOSAL, "From the proposal's planned spend by quarter"
-    if sum(base) <= 0:
+        base = (planned_spend.get("Q1", 0), planned_spend.get("Q2", 0),
+                planned_spend.get("Q3", 0), planned_spend.get("Q4", 0))
+        source, said = PROPOSAL, FROM_PROPOSAL
+    total = sum(base)
+    if total == approved and total > 0:
+        return Profile(base, source, said)
+    if total <= 0:
         start, end = assumed_period(start_year, planned_start, planned_end, approved_on)
         return Profile(even(approved, start_year, start, end), ASSUMED,
                        f"Assumed: no planned spend by quarter was given, so the approved "
                        f"{format_pence(approved)} is spread evenly over "
                        f"{times.show_date(start)} to {times.show_date(end)}")
-    if sum(base) != approved:
-        return Profile(_scaled_to(base, approved), SCALED if source == PROPOSAL else source,
-                       f"{said}, scaled from {format_pence(sum(base))} to the approved "
-                       f"{format_pence(approved)}")
-    return Profile(tuple(base), source, said)
+    return Profile(_scaled_to(base, approved), SCALED if source == PROPOSAL else source,
+                   f"{said}, scaled from {format_pence(total)} to the approved "
+                   f"{format_pence(approved)}")
 
 
 # --------------------------------------------------------------------------- re-profiling

@@ -60,18 +60,27 @@ def month_ends(start_year: int) -> list[date]:
     return ends
 
 
-def months_gone(first: date, last: date, on: date) -> int:
-    """How many whole months of the quarter `first`..`last` have ended by the end of `on`."""
-    if on >= last:
-        return 3
-    if on < first:
+def months_ended(start_year: int, on: date) -> int:
+    """How many months of the financial year have ended by the end of `on` (0 to 12)."""
+    if on < date(start_year, 4, 30):
         return 0
-    return (on.year - first.year) * 12 + on.month - first.month + (on == _month_end(on))
+    if on >= date(start_year + 1, 3, 31):
+        return 12
+    index = (on.year - start_year) * 12 + on.month - 4  # April is 0
+    return index + (on == _month_end(on))
 
 
 def _month_end(day: date) -> date:
     following = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
     return following - timedelta(days=1)
+
+
+def cumulative_plan(quarters: tuple[int, int, int, int]) -> tuple[int, ...]:
+    """The profile's planned spend by the end of each month, April (index 0) to March (11)."""
+    q1, q2, q3, q4 = quarters
+    a, b, c = q1, q1 + q2, q1 + q2 + q3
+    return (q1 // 3, q1 * 2 // 3, a, a + q2 // 3, a + q2 * 2 // 3, b, b + q3 // 3,
+            b + q3 * 2 // 3, c, c + q4 // 3, c + q4 * 2 // 3, c + q4)
 
 
 def planned_to_date(quarters: tuple[int, int, int, int], start_year: int, on: date) -> int:
@@ -83,18 +92,16 @@ def planned_to_date(quarters: tuple[int, int, int, int], start_year: int, on: da
     is the same from its last day until the next month ends. At most one quarter is part-way
     through, so the one division rounds down once.
     """
-    total = 0
-    for quarter, amount in zip(QUARTERS, quarters):
-        first, last = quarter_bounds(start_year, quarter)
-        total += amount * months_gone(first, last, on) // 3
-    return total
+    ended = months_ended(start_year, on)
+    return cumulative_plan(quarters)[ended - 1] if ended else 0
 
 
 def forecast_year_end(approved: int, spent: int, planned: int) -> int:
     """Year-end spend by RULE from the approved amount and the spent and planned to date."""
-    pace = Fraction(spent, planned) if planned > 0 else Fraction(1)
     rest = max(approved - planned, 0)
-    raw = floor(spent + rest * pace)
+    # spent + rest x (spent / planned), rounded down once: the same as with Fractions, in
+    # whole numbers (spent is whole, so only the product's division is rounded).
+    raw = spent + (rest * spent // planned if planned > 0 else rest)
     return max(spent, min(approved, raw))
 
 
