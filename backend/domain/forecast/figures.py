@@ -10,16 +10,16 @@ Which projects: those the PCC funded, approved ones and cancelled ones that spen
 cancelled project's approved amount is what it spent, so it is forecast to spend exactly that;
 one cancelled before any spend has nothing to show).
 """
-import json
 from collections import defaultdict
 from functools import cached_property
 from typing import NamedTuple
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from peewee import Case, fn
+from peewee import SQL, Case, Cast, NodeList, Value, fn
 
 from backend.domain import fiscal, times
+from backend.domain.database import is_postgres
 from backend.domain.errors import NotFound
 from backend.domain.forecast.access import (
     Scope,
@@ -41,7 +41,8 @@ from backend.domain.forecast.rule import (
 )
 from backend.domain.ledger import SPEND, SPEND_REVERSAL
 from backend.domain.pots import EFFECTS
-from backend.domain.progress import ProgressView, latest_progress
+from backend.domain.prepared import Prepared, slot
+from backend.domain.progress import ProgressView, newest_reports, newest_views
 from backend.domain.proposals import load
 from backend.domain.workflow import reference
 from backend.domain.years import find_year
@@ -53,9 +54,11 @@ FUNDED = (Proposal.status == "approved") | ((Proposal.status == "cancelled")
 POT_KINDS = ("upfront", "tactical")
 
 
-@dataclass(frozen=True)
-class ProjectForecast:
-    """One funded project at a date: its profile, what was planned and spent, and the forecast."""
+class ProjectForecast(NamedTuple):
+    """One funded project at a date: its profile, what was planned and spent, and the forecast.
+
+    A named tuple rather than a dataclass because an OPCC view makes thousands of them a page.
+    """
 
     id: int
     year_id: int
@@ -236,25 +239,35 @@ class CombinedForecast:
 def _pot_sums(year_ids: list[int]) -> dict[tuple[int, str], list[int]]:
     """{(year, pot kind): [allocated, committed]} from the ledger, in one aggregate query."""
     totals = defaultdict(lambda: [0, 0])
-    rows = (LedgerEntry.select(Pot.year, Pot.kind, LedgerEntry.kind, fn.SUM(LedgerEntry.amount_pence))
-            .join(Pot).where(Pot.year.in_(year_ids))
-            .group_by(Pot.year, Pot.kind, LedgerEntry.kind).tuples())
-    for year_id, pot_kind, kind, total in rows:
+    for year_id, pot_kind, kind, total in _prepared(_ledger_sums, len(year_ids)).rows(
+            **_year_values(year_ids)):
         allocated, committed, _ = EFFECTS[kind]
         totals[(year_id, pot_kind)][0] += allocated * int(total)
         totals[(year_id, pot_kind)][1] += committed * int(total)
     return totals
 
 
-def _raw(query) -> list[tuple]:
-    """A query's rows as the driver gives them, without peewee's conversion of every value:
-    on a big year that conversion costs more than the database; the few dates needed are
-    converted by `_day` / `_moment`."""
-    return database.execute(query).fetchall()
+def _ledger_sums(n: int, scoped: bool):
+    return (LedgerEntry.select(Pot.year, Pot.kind, LedgerEntry.kind, fn.SUM(LedgerEntry.amount_pence))
+            .join(Pot).where(Pot.year.in_(_year_slots(n)))
+            .group_by(Pot.year, Pot.kind, LedgerEntry.kind))
+
+
+def _years(n: int, scoped: bool):
+    return (FinancialYear.select(FinancialYear, Partnership).join(Partnership)
+            .where(FinancialYear.id.in_(_year_slots(n)))
+            .order_by(Partnership.name, FinancialYear.start_year))
+
+
+def _newest_reports(n: int, scoped: bool):
+    funded = Proposal.select(Proposal.id).where(Proposal.year.in_(_year_slots(n)) & FUNDED)
+    return newest_reports(funded.where(_led_by(slot("person"))) if scoped else funded)
 
 
 def _day(value) -> date | None:
-    """A date column's value: a date from PostgreSQL, 'YYYY-MM-DD' text from SQLite."""
+    """A date column's value as the driver gives it (the rows are read without peewee's
+    conversion of every value, which costs more than the query on a big year): a date from
+    PostgreSQL, 'YYYY-MM-DD' text from SQLite."""
     return date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
@@ -267,12 +280,52 @@ def _signed_spend():
     return Case(LedgerEntry.kind, ((SPEND, LedgerEntry.amount_pence),), LedgerEntry.amount_pence * -1)
 
 
-def _spend_lines(year_ids: list[int], scope: Scope | None):
+def _spend_lines(n: int, scoped: bool):
+    """Spend lines of `n` years (slots y0...), of the projects a person leads if `scoped`."""
     query = (LedgerEntry.select().join(Proposal)
-             .where(Proposal.year.in_(year_ids) & LedgerEntry.kind.in_((SPEND, SPEND_REVERSAL))))
-    if scope is not None and not scope.whole:
-        query = query.where(_led_by(scope.person))
-    return query
+             .where(Proposal.year.in_(_year_slots(n))
+                    & LedgerEntry.kind.in_((SPEND, SPEND_REVERSAL))))
+    return query.where(_led_by(slot("person"))) if scoped else query
+
+
+def _by_project(n: int, scoped: bool):
+    """Per project: spent by `on`, and in each quarter by `on` (slots q1s, q1e ... q4e)."""
+    signed = _signed_spend()
+    upto = Case(None, ((LedgerEntry.occurred_on <= slot("on"), signed),), 0)
+    quarters = [fn.SUM(Case(None, (((LedgerEntry.occurred_on >= slot(f"q{q}s"))
+                                    & (LedgerEntry.occurred_on <= slot(f"q{q}e")), signed),), 0))
+                for q in QUARTERS]
+    return (_spend_lines(n, scoped).select(LedgerEntry.proposal, fn.SUM(upto), *quarters)
+            .group_by(LedgerEntry.proposal))
+
+
+def _by_month(n: int, scoped: bool):
+    """Per year and month of the year (slots m0 ... m11, the month ends): spent, and by `on`."""
+    signed = _signed_spend()
+    upto = Case(None, ((LedgerEntry.occurred_on <= slot("on"), signed),), 0)
+    month = Case(None, [(LedgerEntry.occurred_on <= slot(f"m{i}"), i) for i in range(12)], 12)
+    return (_spend_lines(n, scoped).select(Proposal.year, month, fn.SUM(signed), fn.SUM(upto))
+            .group_by(Proposal.year, month))
+
+
+_PREPARED: dict[tuple, Prepared] = {}
+
+
+def _prepared(build, n: int, scoped: bool = False) -> Prepared:
+    """`build(n, scoped)` turned into SQL once for each number of years (and scope): the
+    figures are asked for often, and building these queries' SQL costs as much as running it."""
+    key = (build.__name__, n, scoped)
+    if key not in _PREPARED:
+        _PREPARED[key] = Prepared(lambda: build(n, scoped))
+    return _PREPARED[key]
+
+
+def _year_slots(n: int) -> list:
+    return [slot(f"y{i}") for i in range(n)]
+
+
+def _year_values(year_ids: list[int]) -> dict[str, int]:
+    return {f"y{i}": year_id for i, year_id in enumerate(year_ids)}
 
 
 def _spend_figures(start_year: int, year_ids: list[int], on: date,
@@ -283,34 +336,34 @@ def _spend_figures(start_year: int, year_ids: list[int], on: date,
     Two queries whatever the number of spend lines; the quarter and month boundaries are
     parameters, which is why years are taken one start year at a time.
     """
-    signed = _signed_spend()
-    upto = Case(None, ((LedgerEntry.occurred_on <= on, signed),), 0)
-    quarters = [fn.SUM(Case(None, (((LedgerEntry.occurred_on >= first)
-                                    & (LedgerEntry.occurred_on <= min(last, on)), signed),), 0))
-                for first, last in (quarter_bounds(start_year, q) for q in QUARTERS)]
-    per_project = _raw(_spend_lines(year_ids, scope)
-                       .select(LedgerEntry.proposal, fn.SUM(upto), *quarters)
-                       .group_by(LedgerEntry.proposal))
-    month = Case(None, [(LedgerEntry.occurred_on <= end, i)
-                        for i, end in enumerate(month_ends(start_year))], 12)
-    per_month = _raw(_spend_lines(year_ids, scope)
-                     .select(Proposal.year, month, fn.SUM(signed), fn.SUM(upto))
-                     .group_by(Proposal.year, month))
+    scoped = scope is not None and not scope.whole
+    values = {**_year_values(year_ids), "on": on, "person": scope.person if scoped else ""}
+    for q in QUARTERS:
+        first, last = quarter_bounds(start_year, q)
+        values[f"q{q}s"], values[f"q{q}e"] = first, min(last, on)
+    values.update({f"m{i}": end for i, end in enumerate(month_ends(start_year))})
+    per_project = _prepared(_by_project, len(year_ids), scoped).rows(**values)
     months = defaultdict(list)
-    for year_id, index, total, to_date in per_month:
+    for year_id, index, total, to_date in _prepared(_by_month, len(year_ids),
+                                                    scoped).rows(**values):
         months[year_id].append((int(index), int(total), int(to_date)))
-    return ({pid: tuple(int(v) for v in values) for pid, *values in per_project}, months)
+    return ({row[0]: (int(row[1]), int(row[2]), int(row[3]), int(row[4]), int(row[5]))
+             for row in per_project}, months)
 
 
 def _reprofiles(year_ids: list[int]) -> dict[int, Reprofile]:
     """The newest re-profile of each project of the years, in one query."""
-    rows = (SpendProfile.select(SpendProfile.proposal, SpendProfile.q1_pence, SpendProfile.q2_pence,
+    rows = _prepared(_reprofile_rows, len(year_ids)).rows(**_year_values(year_ids))
+    return {pid: Reprofile((int(q1), int(q2), int(q3), int(q4)), reason, by, _moment(at))
+            for pid, q1, q2, q3, q4, reason, by, at in rows}
+
+
+def _reprofile_rows(n: int, scoped: bool):
+    return (SpendProfile.select(SpendProfile.proposal, SpendProfile.q1_pence, SpendProfile.q2_pence,
                                 SpendProfile.q3_pence, SpendProfile.q4_pence, SpendProfile.reason,
                                 SpendProfile.set_by, SpendProfile.set_at)
-            .join(Proposal).where(Proposal.year.in_(year_ids))
-            .order_by(SpendProfile.set_at, SpendProfile.id).tuples())
-    return {pid: Reprofile((q1, q2, q3, q4), reason, by, at)
-            for pid, q1, q2, q3, q4, reason, by, at in rows}
+            .join(Proposal).where(Proposal.year.in_(_year_slots(n)))
+            .order_by(SpendProfile.set_at, SpendProfile.id))
 
 
 def _points(start_year: int, on: date) -> list[tuple[date, date]]:
@@ -326,9 +379,9 @@ def year_forecasts(year_ids, on: date, scope: Scope | None = None) -> list[YearF
     ids = list(year_ids)
     if not ids:
         return []
-    years = list(FinancialYear.select(FinancialYear, Partnership).join(Partnership)
-                 .where(FinancialYear.id.in_(ids))
-                 .order_by(Partnership.name, FinancialYear.start_year))
+    scoped = scope is not None and not scope.whole
+    values = {**_year_values(ids), "person": scope.person if scoped else ""}
+    years = _prepared(_years, len(ids)).objects(**values)
     pot_sums = _pot_sums(ids)
     spend, spend_months = {}, {}
     for start in {y.start_year for y in years}:
@@ -337,23 +390,15 @@ def year_forecasts(year_ids, on: date, scope: Scope | None = None) -> list[YearF
         spend.update(found)
         spend_months.update(months)
     reprofiled = _reprofiles(ids)
-    funded = Proposal.select(Proposal.id).where(Proposal.year.in_(ids) & FUNDED)
-    reports = latest_progress(funded)
+    reports = newest_views(_prepared(_newest_reports, len(ids), scoped).rows(**values))
     margins = margins_of({y.partnership_id for y in years})
-    query = (Proposal.select(Proposal.id, Proposal.year, Proposal.number, Proposal.title,
-                             Proposal.lead_organisation, Proposal.contact_name,
-                             Proposal.proposer_slack_id, Proposal.contact_slack_id, Proposal.pot,
-                             Proposal.status, Proposal.approved_pence, Proposal.planned_spend,
-                             Proposal.planned_start, Proposal.planned_end, Proposal.pcc_decided_at)
-             .where(Proposal.year.in_(ids) & FUNDED).order_by(Proposal.year, Proposal.number))
-    if scope is not None and not scope.whole:
-        query = query.where(_led_by(scope.person))
+    rows = _prepared(_funded_projects, len(ids), scoped).rows(**values)
     by_year = defaultdict(list)
     # What each project needs of its year, read off the models once (not once per project).
     about = {y.id: _YearFacts(y.id, y.partnership_id, y.partnership.name, y.label, y.start_year,
                               months_ended(y.start_year, on), margins[y.partnership_id])
              for y in years}
-    for row in _raw(query):
+    for row in rows:
         pid = row[0]
         by_year[row[1]].append(_project(row, about[row[1]], spend.get(pid, NOTHING_SPENT),
                                         reprofiled.get(pid), reports.get(pid)))
@@ -362,7 +407,28 @@ def year_forecasts(year_ids, on: date, scope: Scope | None = None) -> list[YearF
                   margins[y.partnership_id], whole) for y in years]
 
 
-def _led_by(person: str):
+def _funded_projects(n: int, scoped: bool):
+    """The funded projects of `n` years (slots y0...), with what a forecast needs of each."""
+    query = (Proposal.select(Proposal.id, Proposal.year, Proposal.number, Proposal.title,
+                             Proposal.lead_organisation, Proposal.contact_name,
+                             Proposal.proposer_slack_id, Proposal.contact_slack_id, Proposal.pot,
+                             Proposal.status, Proposal.approved_pence, *_planned_quarters(),
+                             Proposal.planned_start, Proposal.planned_end, Proposal.pcc_decided_at)
+             .where(Proposal.year.in_(_year_slots(n)) & FUNDED)
+             .order_by(Proposal.year, Proposal.number))
+    return query.where(_led_by(slot("person"))) if scoped else query
+
+
+def _planned_quarters() -> list:
+    """The proposal's planned spend of each quarter, read out of its JSON by the database (it
+    does so faster than Python would, a project at a time); NULL where a quarter is not given."""
+    if is_postgres():
+        return [Cast(NodeList((Cast(Proposal.planned_spend, "json"), SQL("->>"), Value(f"Q{q}"))),
+                     "bigint") for q in QUARTERS]
+    return [fn.json_extract(Proposal.planned_spend, f"$.Q{q}") for q in QUARTERS]
+
+
+def _led_by(person):
     return (Proposal.proposer_slack_id == person) | (Proposal.contact_slack_id == person)
 
 
@@ -378,9 +444,10 @@ class _YearFacts(NamedTuple):
 
 def _project(row, year: _YearFacts, spend: tuple[int, ...], latest, report) -> ProjectForecast:
     (pid, _, number, title, lead_org, contact, proposer, contact_id, pot, status, approved,
-     planned_spend, start, end, decided_at) = row
+     q1, q2, q3, q4, start, end, decided_at) = row
     approved = int(approved or 0)
-    planned_spend = {k: int(v) for k, v in json.loads(planned_spend).items()}
+    planned_spend = {"Q1": int(q1 or 0), "Q2": int(q2 or 0), "Q3": int(q3 or 0),
+                     "Q4": int(q4 or 0)}
     assumed = latest is None and not any(planned_spend.values())
     # The planned dates and the approval's day matter only to an assumed profile.
     decided_at = _moment(decided_at) if assumed else None

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 from math import floor
+from typing import NamedTuple
 
 from backend.domain import audit, fiscal, times
 from backend.domain.actors import Actor, require
@@ -34,8 +35,7 @@ MAX_REASON = 500
 FROM_PROPOSAL = "From the proposal's planned spend by quarter"
 
 
-@dataclass(frozen=True)
-class Profile:
+class Profile(NamedTuple):
     """Planned spend by quarter (Q1..Q4, pence), where it came from, and that in plain words."""
 
     quarters: tuple[int, int, int, int]
