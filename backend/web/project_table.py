@@ -38,6 +38,7 @@ class TableQuery:
     profile: str = ""
     search: str = ""
     on: date | None = None
+    on_typed: str = ""  # what was typed for `on`, shown again when it could not be read
 
     def params(self, **changes) -> dict[str, str]:
         """The address's query of this view (or of a changed one), leaving defaults out."""
@@ -95,7 +96,7 @@ def read(args) -> tuple[TableQuery, dict[str, str]]:
             on = datetime.strptime(typed, "%Y-%m-%d").date()
         except ValueError:
             errors["on"] = f"“{typed}” is not a date: give it like 2024-09-30."
-    return TableQuery(sort, direction, pot, rag, profile, search, on), errors
+    return TableQuery(sort, direction, pot, rag, profile, search, on, typed), errors
 
 
 def apply(projects: tuple[ProjectForecast, ...], query: TableQuery) -> list[ProjectForecast]:
