@@ -317,6 +317,8 @@ def test_the_margin_is_a_partnership_setting(a_year):
     assert margins.margin_of(year.partnership_id) == Margin(25, 25_000)
     with pytest.raises(NotAllowed):
         margins.set_margin(PROPOSER, year.partnership_id, percent=60)
+    refused = AuditRecord.get(AuditRecord.action == "denied")
+    assert refused.entity == "partnership" and "set_margin" in refused.after
     margins.set_margin(ADMIN, year.partnership_id, percent=60)
     (forecast,) = year_forecasts([year.id], date(2024, 9, 30))
     assert forecast.behind == ()  # 50% short is not more than 60%

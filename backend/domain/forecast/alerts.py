@@ -13,8 +13,9 @@ so each goes out exactly once: it is claimed under a unique key before it is sen
   partnership's admins get the forecast as at the end of the month before: the forecast
   underspend, the projects behind and the money likely to be returned, while it can still be
   re-allocated through the tactical pot. Key: `p{partnership}:forecast@{YYYY-MM}:{person}`.
-  The admins are the partnership's members with the admin role; a partnership with none has
-  its message sent to the ADMIN_SLACK_IDS instead, so it is never lost.
+  The admins are the partnership's members with the admin role (`crg role`), worked out from
+  the database alone like everything the clock plans; the ADMIN_SLACK_IDS, admins of every
+  partnership at once, would get a dozen of these a month and are left out.
 
 After downtime each goes out late, as long as its day is at most LOOKBACK ago; after that it is
 moot (the next one says more). Figures are those at the quarter's or month's end, with the
@@ -29,7 +30,6 @@ from backend.domain.forecast.figures import ProjectForecast, YearForecast, year_
 from backend.domain.forecast.rule import quarter_ends
 from backend.domain.people import admins_of
 from backend.domain.spend import leads_may_record_spend
-from backend.settings import Settings
 from models import FinancialYear
 
 LOOKBACK = timedelta(days=21)
@@ -79,10 +79,6 @@ def _due_slot(cfg: ReminderConfig, as_at: date, now: datetime) -> datetime | Non
     return slot if slot <= now and now - slot <= LOOKBACK else None
 
 
-def _admin_recipients(partnership_id: int) -> list[str]:
-    return admins_of(partnership_id) or list(Settings.from_env().admin_slack_ids)
-
-
 def occasions(now: datetime, today: date, configs: dict[int, ReminderConfig],
               recorded) -> list[Occasion]:
     """Every forecast message part due at `now` whose key `recorded(keys)` does not hold yet.
@@ -105,7 +101,7 @@ def occasions(now: datetime, today: date, configs: dict[int, ReminderConfig],
         FinancialYear.partnership.in_(list(wanted)) & (FinancialYear.start_year == start))}
     if not years:
         return []
-    admins = {pid: _admin_recipients(pid) for pid in years} if monthly else {}
+    admins = {pid: admins_of(pid) for pid in years} if monthly else {}
     month = f"{today.year}-{today.month:02d}"
     monthly_keys = {pid: [f"p{pid}:forecast@{month}:{person}" for person in people]
                     for pid, people in admins.items()}

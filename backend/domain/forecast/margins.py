@@ -32,9 +32,11 @@ def parse_percent(text) -> int:
     return int(cleaned)
 
 
+@audit.denials_recorded("partnership", lambda partnership_id: partnership_id)
 def set_margin(actor: Actor, partnership_id: int, *, percent: int | None = None,
                minimum_pence: int | None = None) -> Margin:
-    """Change when the partnership's projects count as behind (admins); audited."""
+    """Change when the partnership's projects count as behind (admins); audited, and so is a
+    refused attempt."""
     if percent is not None and not 1 <= percent <= 100:
         raise InvalidInput("The percentage must be from 1 to 100.", field="percent")
     if minimum_pence is not None and not 0 <= minimum_pence <= MAX_PENCE:
