@@ -2,9 +2,10 @@
 400% zoom, the chart against its table, and the figures against the spend sheet.
 
 Screenshots of every page (at full width and at 400% zoom) are saved into the test's own
-folder, pytest's `tmp_path`: `<basetemp>/test_every_dashboard_page_passes0/screenshots/`
-(by default `/tmp/pytest-of-$USER/pytest-current/…`, printed at the end of the test; run
-pytest with `-s` to see the line, or `--basetemp DIR` to choose the folder).
+folder, pytest's `tmp_path`: `<basetemp>/test_every_dashboard_page_pass0/screenshots/` (the
+test prints it; run pytest with `-s` to see the line). pytest keeps only its three latest
+basetemps under `/tmp/pytest-of-$USER/`, so to keep them choose the folder:
+`python3 -m pytest tests/test_dashboard_browser.py -s --basetemp /tmp/crg-dashboard-shots`.
 
 axe-core comes from the `axe-playwright-python` package the project's dev dependencies pin
 (it ships `axe.min.js`); it is injected into each page and every rule it runs by default must
