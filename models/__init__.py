@@ -14,7 +14,7 @@ from models.proposals import Proposal
 
 __all__ = [
     "AgendaItem", "AuditRecord", "BaseModel", "Channel", "Deadline", "DeadlineTemplate",
-    "FinancialYear", "ForecastSettings", "LedgerEntry", "LoginLink", "Meeting", "Member", "Partnership",
-    "PartnershipOption", "Pot", "Priority", "ProgressReport", "Proposal", "Reminder",
+    "FinancialYear", "ForecastSettings", "LedgerEntry", "LoginLink", "Meeting", "Member",
+    "Partnership", "PartnershipOption", "Pot", "Priority", "ProgressReport", "Proposal", "Reminder",
     "ReminderMessage", "ReminderSettings", "SchemaVersion", "SpendProfile", "database",
 ]

@@ -4,7 +4,14 @@ A project's first profile is its proposal's planned spend by quarter (`Proposal.
 so only re-profiles need rows here. They are only ever added: the newest row is the profile in
 force and the older ones are its history, kept as the OPCC agreed them.
 """
-from peewee import BigIntegerField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import (
+    BigIntegerField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
 from models.base import BaseModel
 from models.grant import Partnership

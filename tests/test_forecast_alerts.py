@@ -12,7 +12,7 @@ from backend.domain.forecast.alerts import LOOKBACK
 from backend.domain.outbox.owners import Owner
 from models.deadlines import Reminder
 from tests.builders import ADMIN, submit, to_opcc
-from tests.test_reminders import Clockwork, at, clockwork, fake, quiet_year, texts  # noqa: F401
+from tests.test_reminders import at, clockwork, fake, quiet_year, texts  # noqa: F401  (fixtures)
 
 LEAD, YEAR_ADMIN = "U_PROP", "U0ADMIN"
 QUARTERLY = {"Q1": "1,000", "Q2": "3,000", "Q3": "3,000", "Q4": "3,000"}

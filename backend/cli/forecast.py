@@ -1,4 +1,5 @@
-"""`crg forecast`, `crg profile` and `crg behind-margin`: the underspend forecast on the command line.
+"""`crg forecast`, `crg profile` and `crg behind-margin`: the underspend forecast, on the
+command line.
 
 The command line acts as an admin; these only parse, call one service and print the outcome.
 """
@@ -37,7 +38,8 @@ def register(subparsers) -> None:
                                    "profile (default: 25%% and at least £250)")
     margin.add_argument("partnership")
     margin.add_argument("--percent", help="of the spend planned to date, e.g. 25")
-    margin.add_argument("--at-least", dest="minimum", help=f"the least shortfall ({ACCEPTED_FORMS})")
+    margin.add_argument("--at-least", dest="minimum",
+                        help=f"the least shortfall ({ACCEPTED_FORMS})")
     margin.set_defaults(func=cmd_margin, needs_schema=True)
 
 

@@ -169,6 +169,7 @@ def lines_for(proposal_id: int) -> list[SpendLine]:
     """Every spend line of a project and every correction, by the day spent (corrections are
     reversing lines that name the line they correct)."""
     rows = (LedgerEntry.select().where((LedgerEntry.proposal == proposal_id)
-                                       & LedgerEntry.kind.in_((ledger.SPEND, ledger.SPEND_REVERSAL)))
+                                       & LedgerEntry.kind.in_((ledger.SPEND,
+                                                               ledger.SPEND_REVERSAL)))
             .order_by(LedgerEntry.occurred_on, LedgerEntry.id))
     return [_line(r) for r in rows]

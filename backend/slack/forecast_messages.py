@@ -68,7 +68,8 @@ def _behind(items: list[Due]) -> tuple[str, list[dict]]:
         blocks.append({"type": "actions", "block_id": f"behind_{p.id}", "elements": elements})
     blocks.append(context(RULE))
     names = ", ".join(p.ref for p in projects)
-    return f"{names} {'is' if len(projects) == 1 else 'are'} behind profile at the end of {first.period}", blocks
+    verb = "is" if len(projects) == 1 else "are"
+    return f"{names} {verb} behind profile at the end of {first.period}", blocks
 
 
 def _monthly(item: Due) -> tuple[str, list[dict]]:

@@ -62,7 +62,8 @@ def render(items: list[Due], now: datetime) -> tuple[str, list[dict]]:
         if not items:
             return text, blocks
         more_text, more_blocks = render(items, now)
-        return shorten(f"{text}\n{more_text}", FALLBACK_MAX), within_message(blocks + more_blocks, "…")
+        return (shorten(f"{text}\n{more_text}", FALLBACK_MAX),
+                within_message(blocks + more_blocks, "…"))
     digests = [i for i in items if i.digest is not None]
     if digests:
         text, blocks = render_digest(digests[0], now)

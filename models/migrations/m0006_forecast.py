@@ -2,7 +2,14 @@
 
 The tables as they were at version 6, frozen here (see `models.migrations.frozen`).
 """
-from peewee import BigIntegerField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import (
+    BigIntegerField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
 from models.migrations.frozen import FrozenModel, create
 

@@ -32,7 +32,8 @@ def may_see_forecast(actor: Actor, partnership_id: int) -> Scope:
 
 def may_see_project(actor: Actor, proposal) -> None:
     """One project's forecast: for those who see the whole forecast, and for its lead."""
-    if not may_see_forecast(actor, proposal.year.partnership_id).whole and not is_lead(actor, proposal):
+    whole = may_see_forecast(actor, proposal.year.partnership_id).whole
+    if not whole and not is_lead(actor, proposal):
         raise NotAllowed("Only the project's lead, finance staff, chairs and admins can see this "
                          "project's forecast.")
 

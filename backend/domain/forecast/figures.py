@@ -1,25 +1,24 @@
 """The forecast's figures at a date: per project, per pot, per partnership-year, across them.
 
-Everything for any number of partnership-years is read in a fixed number of queries (the years,
-their ledger sums, the funded projects, the re-profiles, the latest progress reports, the
-margins, and two of spend added up by project and by month for each calendar year the years
-start in), however many projects and spend lines, then worked out in Python with `rule`. The return values are plain frozen dataclasses of integers (pence), dates and strings,
-for the fronts and for the OPCC monitoring return to build on.
+Everything for any number of partnership-years is read in a fixed number of queries
+(`reading`: the years, their ledger sums, the funded projects, the re-profiles, the latest
+progress reports, the margins, and two of spend added up by project and by month for each
+calendar year the years start in), however many projects and spend lines, then worked out here
+with `rule`. The return values are plain immutable records (named tuples and frozen
+dataclasses) of integers (pence), dates and strings, for the fronts and for the OPCC monitoring
+return to build on.
 
 Which projects: those the PCC funded, approved ones and cancelled ones that spent something (a
 cancelled project's approved amount is what it spent, so it is forecast to spend exactly that;
 one cancelled before any spend has nothing to show).
 """
 from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from typing import NamedTuple
-from dataclasses import dataclass, field
-from datetime import date, datetime
-
-from peewee import SQL, Case, Cast, NodeList, Value, fn
 
 from backend.domain import fiscal, times
-from backend.domain.database import is_postgres
 from backend.domain.errors import NotFound
 from backend.domain.forecast.access import (
     Scope,
@@ -27,8 +26,9 @@ from backend.domain.forecast.access import (
     may_see_forecast,
     may_see_project,
 )
+from backend.domain.forecast import reading
 from backend.domain.forecast.margins import margins_of
-from backend.domain.forecast.profiles import Profile, Reprofile, profile_for
+from backend.domain.forecast.profiles import Profile, profile_for
 from backend.domain.forecast.rule import (
     QUARTERS,
     Margin,
@@ -39,18 +39,13 @@ from backend.domain.forecast.rule import (
     quarter_bounds,
     variance_percent,
 )
-from backend.domain.ledger import SPEND, SPEND_REVERSAL
-from backend.domain.pots import EFFECTS
-from backend.domain.prepared import Prepared, slot
-from backend.domain.progress import ProgressView, newest_reports, newest_views
+from backend.domain.progress import ProgressView, newest_views
 from backend.domain.proposals import load
 from backend.domain.workflow import reference
 from backend.domain.years import find_year
-from models import FinancialYear, LedgerEntry, Partnership, Pot, Proposal, SpendProfile, database
+from models import FinancialYear
 
 NOTHING_SPENT = (0, 0, 0, 0, 0)
-FUNDED = (Proposal.status == "approved") | ((Proposal.status == "cancelled")
-                                           & (Proposal.approved_pence > 0))
 POT_KINDS = ("upfront", "tactical")
 
 
@@ -233,139 +228,6 @@ class CombinedForecast:
         return tuple(p for y in self.years for p in y.behind)
 
 
-# --------------------------------------------------------------------------- reading
-
-
-def _pot_sums(year_ids: list[int]) -> dict[tuple[int, str], list[int]]:
-    """{(year, pot kind): [allocated, committed]} from the ledger, in one aggregate query."""
-    totals = defaultdict(lambda: [0, 0])
-    for year_id, pot_kind, kind, total in _prepared(_ledger_sums, len(year_ids)).rows(
-            **_year_values(year_ids)):
-        allocated, committed, _ = EFFECTS[kind]
-        totals[(year_id, pot_kind)][0] += allocated * int(total)
-        totals[(year_id, pot_kind)][1] += committed * int(total)
-    return totals
-
-
-def _ledger_sums(n: int, scoped: bool):
-    return (LedgerEntry.select(Pot.year, Pot.kind, LedgerEntry.kind, fn.SUM(LedgerEntry.amount_pence))
-            .join(Pot).where(Pot.year.in_(_year_slots(n)))
-            .group_by(Pot.year, Pot.kind, LedgerEntry.kind))
-
-
-def _years(n: int, scoped: bool):
-    return (FinancialYear.select(FinancialYear, Partnership).join(Partnership)
-            .where(FinancialYear.id.in_(_year_slots(n)))
-            .order_by(Partnership.name, FinancialYear.start_year))
-
-
-def _newest_reports(n: int, scoped: bool):
-    funded = Proposal.select(Proposal.id).where(Proposal.year.in_(_year_slots(n)) & FUNDED)
-    return newest_reports(funded.where(_led_by(slot("person"))) if scoped else funded)
-
-
-def _day(value) -> date | None:
-    """A date column's value as the driver gives it (the rows are read without peewee's
-    conversion of every value, which costs more than the query on a big year): a date from
-    PostgreSQL, 'YYYY-MM-DD' text from SQLite."""
-    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
-
-
-def _moment(value) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _signed_spend():
-    """A spend line's amount as it moves the spent total: reversals count against it."""
-    return Case(LedgerEntry.kind, ((SPEND, LedgerEntry.amount_pence),), LedgerEntry.amount_pence * -1)
-
-
-def _spend_lines(n: int, scoped: bool):
-    """Spend lines of `n` years (slots y0...), of the projects a person leads if `scoped`."""
-    query = (LedgerEntry.select().join(Proposal)
-             .where(Proposal.year.in_(_year_slots(n))
-                    & LedgerEntry.kind.in_((SPEND, SPEND_REVERSAL))))
-    return query.where(_led_by(slot("person"))) if scoped else query
-
-
-def _by_project(n: int, scoped: bool):
-    """Per project: spent by `on`, and in each quarter by `on` (slots q1s, q1e ... q4e)."""
-    signed = _signed_spend()
-    upto = Case(None, ((LedgerEntry.occurred_on <= slot("on"), signed),), 0)
-    quarters = [fn.SUM(Case(None, (((LedgerEntry.occurred_on >= slot(f"q{q}s"))
-                                    & (LedgerEntry.occurred_on <= slot(f"q{q}e")), signed),), 0))
-                for q in QUARTERS]
-    return (_spend_lines(n, scoped).select(LedgerEntry.proposal, fn.SUM(upto), *quarters)
-            .group_by(LedgerEntry.proposal))
-
-
-def _by_month(n: int, scoped: bool):
-    """Per year and month of the year (slots m0 ... m11, the month ends): spent, and by `on`."""
-    signed = _signed_spend()
-    upto = Case(None, ((LedgerEntry.occurred_on <= slot("on"), signed),), 0)
-    month = Case(None, [(LedgerEntry.occurred_on <= slot(f"m{i}"), i) for i in range(12)], 12)
-    return (_spend_lines(n, scoped).select(Proposal.year, month, fn.SUM(signed), fn.SUM(upto))
-            .group_by(Proposal.year, month))
-
-
-_PREPARED: dict[tuple, Prepared] = {}
-
-
-def _prepared(build, n: int, scoped: bool = False) -> Prepared:
-    """`build(n, scoped)` turned into SQL once for each number of years (and scope): the
-    figures are asked for often, and building these queries' SQL costs as much as running it."""
-    key = (build.__name__, n, scoped)
-    if key not in _PREPARED:
-        _PREPARED[key] = Prepared(lambda: build(n, scoped))
-    return _PREPARED[key]
-
-
-def _year_slots(n: int) -> list:
-    return [slot(f"y{i}") for i in range(n)]
-
-
-def _year_values(year_ids: list[int]) -> dict[str, int]:
-    return {f"y{i}": year_id for i, year_id in enumerate(year_ids)}
-
-
-def _spend_figures(start_year: int, year_ids: list[int], on: date,
-                   scope: Scope | None) -> tuple[dict, dict]:
-    """The spend of years that start in the same calendar year, added up by the database:
-    ({project: (spent to date, Q1, Q2, Q3, Q4 to date)}, {year: [(month, spent, to date)]}).
-
-    Two queries whatever the number of spend lines; the quarter and month boundaries are
-    parameters, which is why years are taken one start year at a time.
-    """
-    scoped = scope is not None and not scope.whole
-    values = {**_year_values(year_ids), "on": on, "person": scope.person if scoped else ""}
-    for q in QUARTERS:
-        first, last = quarter_bounds(start_year, q)
-        values[f"q{q}s"], values[f"q{q}e"] = first, min(last, on)
-    values.update({f"m{i}": end for i, end in enumerate(month_ends(start_year))})
-    per_project = _prepared(_by_project, len(year_ids), scoped).rows(**values)
-    months = defaultdict(list)
-    for year_id, index, total, to_date in _prepared(_by_month, len(year_ids),
-                                                    scoped).rows(**values):
-        months[year_id].append((int(index), int(total), int(to_date)))
-    return ({row[0]: (int(row[1]), int(row[2]), int(row[3]), int(row[4]), int(row[5]))
-             for row in per_project}, months)
-
-
-def _reprofiles(year_ids: list[int]) -> dict[int, Reprofile]:
-    """The newest re-profile of each project of the years, in one query."""
-    rows = _prepared(_reprofile_rows, len(year_ids)).rows(**_year_values(year_ids))
-    return {pid: Reprofile((int(q1), int(q2), int(q3), int(q4)), reason, by, _moment(at))
-            for pid, q1, q2, q3, q4, reason, by, at in rows}
-
-
-def _reprofile_rows(n: int, scoped: bool):
-    return (SpendProfile.select(SpendProfile.proposal, SpendProfile.q1_pence, SpendProfile.q2_pence,
-                                SpendProfile.q3_pence, SpendProfile.q4_pence, SpendProfile.reason,
-                                SpendProfile.set_by, SpendProfile.set_at)
-            .join(Proposal).where(Proposal.year.in_(_year_slots(n)))
-            .order_by(SpendProfile.set_at, SpendProfile.id))
-
-
 def _points(start_year: int, on: date) -> list[tuple[date, date]]:
     """(month end, as at) of the chart: month ends, the forecast's own date in its month."""
     return [(end, on if end.replace(day=1) <= on < end else end) for end in month_ends(start_year)]
@@ -380,19 +242,20 @@ def year_forecasts(year_ids, on: date, scope: Scope | None = None) -> list[YearF
     if not ids:
         return []
     scoped = scope is not None and not scope.whole
-    values = {**_year_values(ids), "person": scope.person if scoped else ""}
-    years = _prepared(_years, len(ids)).objects(**values)
-    pot_sums = _pot_sums(ids)
+    values = {**reading.year_values(ids), "person": scope.person if scoped else ""}
+    years = reading.prepared(reading.years_query, len(ids)).objects(**values)
+    pot_sums = reading.pot_sums(ids)
     spend, spend_months = {}, {}
     for start in {y.start_year for y in years}:
-        found, months = _spend_figures(start, [y.id for y in years if y.start_year == start],
+        found, months = reading.spend_figures(start, [y.id for y in years if y.start_year == start],
                                        on, scope)
         spend.update(found)
         spend_months.update(months)
-    reprofiled = _reprofiles(ids)
-    reports = newest_views(_prepared(_newest_reports, len(ids), scoped).rows(**values))
+    reprofiled = reading.reprofiles(ids)
+    reports = newest_views(reading.prepared(reading.newest_reports_query, len(ids),
+                                            scoped).rows(**values))
     margins = margins_of({y.partnership_id for y in years})
-    rows = _prepared(_funded_projects, len(ids), scoped).rows(**values)
+    rows = reading.prepared(reading.funded_projects, len(ids), scoped).rows(**values)
     by_year = defaultdict(list)
     # What each project needs of its year, read off the models once (not once per project).
     about = {y.id: _YearFacts(y.id, y.partnership_id, y.partnership.name, y.label, y.start_year,
@@ -405,31 +268,6 @@ def year_forecasts(year_ids, on: date, scope: Scope | None = None) -> list[YearF
     whole = scope is None or scope.whole
     return [_year(y, on, tuple(by_year[y.id]), pot_sums, spend_months.get(y.id, ()),
                   margins[y.partnership_id], whole) for y in years]
-
-
-def _funded_projects(n: int, scoped: bool):
-    """The funded projects of `n` years (slots y0...), with what a forecast needs of each."""
-    query = (Proposal.select(Proposal.id, Proposal.year, Proposal.number, Proposal.title,
-                             Proposal.lead_organisation, Proposal.contact_name,
-                             Proposal.proposer_slack_id, Proposal.contact_slack_id, Proposal.pot,
-                             Proposal.status, Proposal.approved_pence, *_planned_quarters(),
-                             Proposal.planned_start, Proposal.planned_end, Proposal.pcc_decided_at)
-             .where(Proposal.year.in_(_year_slots(n)) & FUNDED)
-             .order_by(Proposal.year, Proposal.number))
-    return query.where(_led_by(slot("person"))) if scoped else query
-
-
-def _planned_quarters() -> list:
-    """The proposal's planned spend of each quarter, read out of its JSON by the database (it
-    does so faster than Python would, a project at a time); NULL where a quarter is not given."""
-    if is_postgres():
-        return [Cast(NodeList((Cast(Proposal.planned_spend, "json"), SQL("->>"), Value(f"Q{q}"))),
-                     "bigint") for q in QUARTERS]
-    return [fn.json_extract(Proposal.planned_spend, f"$.Q{q}") for q in QUARTERS]
-
-
-def _led_by(person):
-    return (Proposal.proposer_slack_id == person) | (Proposal.contact_slack_id == person)
 
 
 class _YearFacts(NamedTuple):
@@ -450,11 +288,11 @@ def _project(row, year: _YearFacts, spend: tuple[int, ...], latest, report) -> P
                      "Q4": int(q4 or 0)}
     assumed = latest is None and not any(planned_spend.values())
     # The planned dates and the approval's day matter only to an assumed profile.
-    decided_at = _moment(decided_at) if assumed else None
+    decided_at = reading.as_moment(decided_at) if assumed else None
     profile = profile_for(approved=approved, start_year=year.start_year,
                           planned_spend=planned_spend,
-                          planned_start=_day(start) if assumed else None,
-                          planned_end=_day(end) if assumed else None,
+                          planned_start=reading.as_date(start) if assumed else None,
+                          planned_end=reading.as_date(end) if assumed else None,
                           approved_on=times.to_local(decided_at).date() if decided_at else None,
                           latest=latest)
     plan = cumulative_plan(profile.quarters)
@@ -560,7 +398,8 @@ def for_project(actor, proposal_id: int, on: date | None = None) -> ProjectForec
     return found
 
 
-def quarter_rows(project: ProjectForecast, start_year: int) -> list[tuple[int, date, date, int, int]]:
+def quarter_rows(project: ProjectForecast,
+                 start_year: int) -> list[tuple[int, date, date, int, int]]:
     """(quarter, first day, last day, planned, spent to date) for a project's four quarters."""
     return [(q, *quarter_bounds(start_year, q), project.profile.quarters[q - 1],
              project.spent_by_quarter[q - 1]) for q in QUARTERS]

@@ -54,6 +54,7 @@ def set_margin(actor: Actor, partnership_id: int, *, percent: int | None = None,
         row.save()
         audit.record(actor, "forecast.margin", "partnership", partnership_id,
                      partnership_id=partnership_id,
-                     before={"percent": before.percent, "minimum": format_pence(before.minimum_pence)},
+                     before={"percent": before.percent,
+                             "minimum": format_pence(before.minimum_pence)},
                      after={"percent": after.percent, "minimum": format_pence(after.minimum_pence)})
     return after

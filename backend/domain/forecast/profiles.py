@@ -106,8 +106,8 @@ def profile_for(*, approved: int, start_year: int, planned_spend: dict[str, int]
     """The profile in force for a project described by plain values (see the module's rules)."""
     if latest is not None:
         base, source = latest.quarters, REPROFILED
-        said = (f"Re-profiled by {latest.set_by} on {times.show_date(times.to_local(latest.set_at).date())}"
-                f": {latest.reason}")
+        on = times.show_date(times.to_local(latest.set_at).date())
+        said = f"Re-profiled by {latest.set_by} on {on}: {latest.reason}"
     else:
         base = (planned_spend.get("Q1", 0), planned_spend.get("Q2", 0),
                 planned_spend.get("Q3", 0), planned_spend.get("Q4", 0))
