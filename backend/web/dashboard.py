@@ -67,10 +67,18 @@ def year(partnership_id: int, start_year: int):
         profiles=project_table.PROFILES, form_url=view(),
         sort_urls={key: view(**query.sort_link(key)) for key in project_table.COLUMNS},
         clear_url=view(**query.params(pot="", rag="", profile="", search="")),
-        project_url=lambda p: url_for("dashboard.project", number=int(p.ref.rsplit("-", 1)[1]),
-                                      **here, **({"on": query.on.isoformat()} if query.on else {})),
+        project_url=_project_urls(here, query),
         xlsx=url_for("finance.workbook", partnership=partnership_id, start_year=start_year),
         json=url_for("finance.giving360", partnership=partnership_id, start_year=start_year))
+
+
+def _project_urls(here: dict, query):
+    """Each project's page address, from one built address (a table of hundreds of rows would
+    otherwise build hundreds)."""
+    first = url_for("dashboard.project", number=1, **here,
+                    **({"on": query.on.isoformat()} if query.on else {}))
+    before, _, after = first.partition("/projects/1")
+    return lambda p: f"{before}/projects/{int(p.ref.rsplit('-', 1)[1])}{after}"
 
 
 @blueprint.get("/<int:partnership_id>/<int:start_year>/projects/<int:number>")

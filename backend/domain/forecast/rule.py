@@ -21,13 +21,12 @@ time to move it to tactical projects).
 
 "Planned to date" is the profile of the quarters already over plus a third of the current
 quarter's amount for each of its months already over, rounded down to the penny. Every
-figure here is an integer number of pence; the arithmetic is done in Fractions and each figure
-is rounded once, so the figures on the page reproduce exactly by hand.
+figure here is an integer number of pence; the arithmetic is exact (whole numbers, with one
+division rounded down for each figure, the same as working in fractions and rounding once), so
+the figures on the page reproduce exactly by hand.
 """
 from dataclasses import dataclass
 from datetime import date, timedelta
-from fractions import Fraction
-from math import floor
 
 RULE = ("A project is forecast to spend what it has spent so far plus the rest of its profile at "
         "the pace it has kept so far (spent to date ÷ planned to date), never more than it was "
@@ -110,9 +109,9 @@ def variance_percent(spent: int, planned: int) -> int | None:
     nothing was planned yet (a percentage of nothing means nothing)."""
     if planned <= 0:
         return None
-    exact = Fraction((spent - planned) * 100, planned)
-    magnitude = floor(abs(exact) + Fraction(1, 2))
-    return magnitude if exact >= 0 else -magnitude
+    whole, rest = divmod(abs(spent - planned) * 100, planned)
+    magnitude = whole + (2 * rest >= planned)  # a half rounds away from zero
+    return magnitude if spent >= planned else -magnitude
 
 
 @dataclass(frozen=True)
