@@ -328,9 +328,7 @@ def _months(start_year: int, on: date, projects, spend_months) -> tuple[MonthPoi
 
     `spend_months` is [(month index, spent in it, spent in it by `on`)] from the database.
     """
-    plan = [0] * 12
-    for p in projects:
-        plan = [a + b for a, b in zip(plan, p.monthly_plan)]
+    plan = [sum(month) for month in zip(*(p.monthly_plan for p in projects))] or [0] * 12
     spent_in, by_on = [0] * 13, [0] * 13
     for index, total, to_date in spend_months:
         spent_in[index] += total
