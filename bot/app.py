@@ -21,6 +21,7 @@ from bot.listeners import (
     deadlines,
     decisions,
     finance,
+    forecast,
     home,
     meetings,
     setup,
@@ -49,7 +50,7 @@ def create_bolt_app(settings: Settings, client: WebClient | None = None) -> App:
             notes.back_from_slack(token)
 
     for listeners in (directory, commands, views, actions, decisions, meetings, deadlines, finance,
-                      home, setup, clock_alerts, errors):
+                      forecast, home, setup, clock_alerts, errors):
         listeners.register(app, settings)
     return app
 

@@ -26,6 +26,19 @@ def open_modal(client, trigger_id: str, view: dict) -> None:
                   error=failure_reason(error))
         raise DomainError(NOT_OPENED) from error
 
+def open_from_button(client, body: dict, actor, ask, build) -> None:
+    """A button that opens a form: `ask()` is the domain's `may_…` rule, answered before
+    anything is typed; `build(thing, channel)` the modal. A refusal, or a form Slack would not
+    open, is said to the person where the button was (ephemerally, else by DM)."""
+    from bot.background import tell_person
+
+    channel = (body.get("channel") or {}).get("id") or ""
+    try:
+        open_modal(client, body["trigger_id"], build(ask(), channel))
+    except DomainError as refusal:
+        tell_person(actor.id, channel, refusal.message)
+
+
 REFUSED = object()  # what `saved` returns when the person was shown the refusal
 
 

@@ -3,7 +3,7 @@
 Exactly once, and how the crash window is closed
 -------------------------------------------------
 Every reminder is one row in `reminder` under a unique key (deadline, occasion, recipient);
-the Slack message that carries one or more of them is one row in `reminder_message` (the
+the Slack message that carries one or more of them is one row in `outbox_message` (the
 outbox), whose `state` says how far sending got:
 
 1. **Claim first.** In one transaction (one for the whole sweep) the sweep inserts, for each

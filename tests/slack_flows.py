@@ -55,3 +55,9 @@ def propose(harness, user_id="U_ALICE", channel_id=WG, **values):
     assert response.status_code == 200 and not response.get_data(as_text=True), \
         response.get_data(as_text=True)
     return json.loads(view["private_metadata"])
+
+
+def texts_to(fake, user, method="chat.postMessage"):
+    """The texts the fake Slack was sent for one person: by DM, or ephemerally (`method`)."""
+    return [c.args.get("text") or "" for c in fake.calls_to(method)
+            if c.args.get("channel") == user or c.args.get("user") == user]

@@ -136,7 +136,7 @@ def test_the_finance_page_greets_people_by_name(db, db_url):
     assert "Signed in as U0FIN0001 (name not known yet)" in page
     directory.learn(FINANCE.id, display_name="Jo", real_name="Jo Officer")
     page = client.get("/finance").get_data(as_text=True)
-    assert "Signed in as Jo Officer." in page and "Slack user" not in page
+    assert "Signed in as Jo Officer</span>" in page and "Slack user" not in page
 
 
 def test_show_history_and_role_listings_name_people(slack):

@@ -83,7 +83,7 @@ def test_finance_staff_download_the_spend_sheet_in_a_browser(chromium, server, f
     page.set_default_timeout(15_000)
     arrived = page.goto(link)
     assert arrived.status == 200 and page.url == f"{server}/finance"
-    assert page.get_by_role("heading", level=1).inner_text() == "Spend sheets"
+    assert page.get_by_role("heading", level=1).inner_text() == "Finance dashboard"
     with page.expect_download() as started:
         page.get_by_role("link", name="Northshire CSP 2024/25 spend sheet (.xlsx)").click()
     download = started.value

@@ -15,7 +15,7 @@ from tests.builders import ADMIN, approved
 from tests.builders import submit as propose_only
 from tests.slack.ids import dm_channel_id
 from tests.slack.requests import datepicker, plain_text
-from tests.slack_flows import WG, partnership
+from tests.slack_flows import WG, partnership, texts_to
 from tests.test_exports import Evaluator, pence
 
 LEAD, PARTNER, FINANCE, SUPERADMIN = "U_PROP", "U_ALICE", "U0FINANCE", "U_ADMIN"
@@ -71,11 +71,6 @@ def funded_project(amount="2,000"):
     year = partnership()
     people.grant(ADMIN, year.partnership_id, FINANCE, "finance")
     return year, approved(year, amount)
-
-
-def texts_to(fake, user, method="chat.postMessage"):
-    return [c.args.get("text") or "" for c in fake.calls_to(method)
-            if c.args.get("channel") == user or c.args.get("user") == user]
 
 
 # ------------------------------------------------------------------ progress

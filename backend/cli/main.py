@@ -14,6 +14,7 @@ from backend.cli import (
     deadlines,
     demo,
     exports,
+    forecast,
     partnerships,
     processes,
     projects,
@@ -48,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
 # Each area adds its own subcommands: `register(subparsers)` sets `func(args, settings)` (and
 # `needs_schema=True` where the database must be current, `long_running` for a process that
 # stays up).
-AREAS = (processes, database, partnerships, roles, deadlines, projects, exports, backups, demo)
+AREAS = (processes, database, partnerships, roles, deadlines, projects, forecast, exports, backups,
+         demo)
 
 
 def main(argv=None) -> int:

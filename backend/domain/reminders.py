@@ -26,6 +26,7 @@ from peewee import fn
 
 from backend.domain import fiscal, times
 from backend.domain.deadlines import DeadlineView, ReminderConfig, all_configs, view
+from backend.domain.forecast import alerts as forecast_alerts
 from backend.domain.pots import EFFECTS, YearFigures, year_figures
 from backend.domain.workflow import reference
 from models import Channel, FinancialYear, LedgerEntry, Partnership, Proposal
@@ -73,6 +74,7 @@ class Due:
     deadline: DeadlineView | None = None
     owed: tuple[Owed, ...] = ()
     digest: DigestContent | None = None
+    forecast: object | None = None  # a `forecast.alerts` notice (behind, or the monthly forecast)
 
     @property
     def is_dm(self) -> bool:
@@ -275,8 +277,18 @@ def plan(now: datetime) -> list[Due]:
             if content is not None:
                 dues.append(Due(key, pid, names[pid], None, occasion, recipient, slot,
                                 slot < now - LATE_AFTER, digest=content))
+    dues.extend(_forecast_dues(now, configs))
     dues.sort(key=lambda due: (due.slot_at, due.key))
     return dues
+
+
+def _forecast_dues(now: datetime, configs: dict[int, ReminderConfig]) -> list[Due]:
+    """The forecast's messages due now (`backend.domain.forecast.alerts`), as reminders."""
+    found = forecast_alerts.occasions(now, times.to_local(now).date(), configs, _recorded)
+    names = dict(Partnership.select(Partnership.id, Partnership.name).where(
+        Partnership.id.in_({o.partnership_id for o in found})).tuples()) if found else {}
+    return [Due(o.key, o.partnership_id, names[o.partnership_id], None, o.occasion, o.recipient,
+                o.slot_at, o.slot_at < now - LATE_AFTER, forecast=o.notice) for o in found]
 
 
 def _deadline_dues(d: Deadline, cfg: ReminderConfig, channels: dict[int, str], owers: _Owers,

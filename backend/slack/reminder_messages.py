@@ -12,6 +12,7 @@ from datetime import datetime
 from backend.domain import times
 from backend.domain.money import format_pence
 from backend.domain.reminders import DigestContent, Due
+from backend.slack.action_ids import PROGRESS_ACTION
 from backend.slack.blocks import packed_sections, text_section, within_message
 from backend.slack.text import (
     BUTTON_TEXT_MAX,
@@ -20,7 +21,6 @@ from backend.slack.text import (
     shorten,
 )
 
-PROGRESS_ACTION = "progress_open"  # handled by the Slack front: opens the progress form
 FALLBACK_MAX = 3000
 _OWED = {
     "business_case": "the business case for",
@@ -53,6 +53,17 @@ def _late_note(items: list[Due]) -> str:
 
 def render(items: list[Due], now: datetime) -> tuple[str, list[dict]]:
     """One message for one recipient, whatever the number of reminders in it."""
+    forecasts = [i for i in items if i.forecast is not None]
+    if forecasts:  # worded by `forecast_messages`, put before any reminders for the same person
+        from backend.slack import forecast_messages
+
+        text, blocks = forecast_messages.render(forecasts, now)
+        items = [i for i in items if i.forecast is None]
+        if not items:
+            return text, blocks
+        more_text, more_blocks = render(items, now)
+        return (shorten(f"{text}\n{more_text}", FALLBACK_MAX),
+                within_message(blocks + more_blocks, "…"))
     digests = [i for i in items if i.digest is not None]
     if digests:
         text, blocks = render_digest(digests[0], now)

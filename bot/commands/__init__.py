@@ -2,6 +2,7 @@
 from bot.commands import (  # noqa: F401  (registration by import)
     deadlines,
     finance,
+    forecast,
     help,
     meetings,
     pots,

@@ -5,12 +5,10 @@ on success the modal closes, and the confirmation (ephemerally where the person 
 command, else by DM) and the refresh of the proposal's channel posts come from the outbox.
 """
 from backend.domain import progress, spend
-from backend.domain.errors import DomainError
 from backend.domain.outbox import notes
 from backend.slack.reminder_messages import PROGRESS_ACTION
-from bot.background import tell_person
 from bot.context import actor_of, number
-from bot.forms import open_modal, saved
+from bot.forms import open_from_button, saved
 from bot.views import finance_forms
 
 
@@ -37,14 +35,6 @@ def register(app, settings) -> None:
     def open_progress(ack, body, action, client):
         ack()
         actor = actor_of(body, settings)
-        channel = (body.get("channel") or {}).get("id") or ""
-        value = action.get("value") or ""
-        try:  # refused before anything is typed: by DM, or ephemerally where the button was
-            project = progress.may_report(actor, number(value) or 0)
-        except DomainError as refusal:
-            tell_person(actor.id, channel, refusal.message)
-            return
-        try:
-            open_modal(client, body["trigger_id"], finance_forms.progress_form(project, channel))
-        except DomainError as refusal:
-            tell_person(actor.id, channel, refusal.message)
+        open_from_button(client, body, actor,
+                         lambda: progress.may_report(actor, number(action.get("value")) or 0),
+                         finance_forms.progress_form)

@@ -4,9 +4,12 @@ button that sets a partnership up."""
 import logging
 
 from backend.domain import deadlines, partnerships, proposals, years
+from backend.domain.actors import Actor
 from backend.domain.errors import NotFound
+from backend.domain.forecast import figures
 from backend.domain.pots import year_figures
 from backend.slack.blocks import button, context, header, pots_blocks, proposal_line, section
+from backend.slack.forecast_blocks import home_blocks
 from bot.commands.deadlines import deadline_line
 from bot.commands.setup import admins_line
 from bot.context import partnerships_of_person
@@ -66,6 +69,7 @@ def home_view(user_id: str, settings) -> dict:
     for pid in mine[:3]:
         try:
             blocks += [{"type": "divider"}] + pots_blocks(year_figures(years.find_year(pid)))
+            blocks += home_blocks(figures.for_partnership(Actor(user_id), pid))
         except NotFound:
             blocks.append(section(f"{names.get(pid, 'Your partnership')} has no financial year "
                                   "open yet."))

@@ -1,7 +1,7 @@
 """The directory of people: Slack user id -> display name and real name, with when Slack last
 said so.
 
-The table as it was at version 6, frozen here (see `models.migrations.frozen`).
+The table as it was at version 7, frozen here (see `models.migrations.frozen`).
 """
 from peewee import CharField, DateTimeField
 

@@ -2,7 +2,7 @@
 
 This is where "never twice" starts. Every reminder is one row in `reminder` under a unique key
 (deadline, occasion, recipient); the Slack message that carries one or more of them is one row
-in `reminder_message` (the outbox), `claimed` and owned by this clock
+in `outbox_message` (the outbox), `claimed` and owned by this clock
 (`backend.domain.outbox.owners`). A key another clock (or an earlier sweep) already holds is
 simply not claimed again, so two clocks running at once never both send a reminder, and only the
 keys claimed are rendered into the message. Sending, and what happens after, is
