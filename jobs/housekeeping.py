@@ -1,22 +1,28 @@
-"""Tidying the database on the clock's sweep: forgetting sign-in links that no longer work.
+"""Tidying the database on the clock's sweep: forgetting sign-in links and finance page
+sessions that no longer work.
 
 It runs on the clock, not when someone signs in, so the finance page's requests stay one short
 write each; the rule of what may be forgotten, and when, is the domain's
-(`backend.domain.login_links.prune`).
+(`backend.domain.login_links.prune`, `backend.domain.finance_sessions.prune`).
 """
 import logging
 from datetime import datetime
 
-from backend.domain import login_links
+from backend.domain import finance_sessions, login_links
 from backend.domain.actors import CLOCK
 from backend.logs import log_event
 
 log = logging.getLogger("crg.clock.housekeeping")
 
 
-def prune_login_links(now: datetime) -> int:
-    removed = login_links.prune(CLOCK, now)
-    if removed:
-        log_event(log, "login_links_pruned", removed=removed,
-                  older_than_days=login_links.FORGET_AFTER.days)
+def prune_sign_ins(now: datetime) -> int:
+    """Forget the links and sessions that stopped working more than a week ago; how many."""
+    removed = 0
+    for what, prune, after in (("login_links", login_links.prune, login_links.FORGET_AFTER),
+                               ("finance_sessions", finance_sessions.prune,
+                                finance_sessions.FORGET_AFTER)):
+        gone = prune(CLOCK, now)
+        if gone:
+            log_event(log, f"{what}_pruned", removed=gone, older_than_days=after.days)
+        removed += gone
     return removed

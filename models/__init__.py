@@ -4,6 +4,7 @@ from models.audit import AuditRecord, SchemaVersion
 from models.base import BaseModel, database
 from models.deadlines import Deadline, DeadlineTemplate, Reminder, ReminderSettings
 from models.directory import Person
+from models.finance_sessions import FinanceSession
 from models.forecast import ForecastSettings, SpendProfile
 from models.grant import Channel, FinancialYear, Partnership, Pot, Priority
 from models.ledger import LedgerEntry
@@ -16,7 +17,8 @@ from models.proposals import Proposal
 
 __all__ = [
     "AgendaItem", "AuditRecord", "BaseModel", "Channel", "Deadline", "DeadlineTemplate",
-    "FinancialYear", "ForecastSettings", "LedgerEntry", "LoginLink", "Meeting", "Member",
+    "FinanceSession", "FinancialYear", "ForecastSettings", "LedgerEntry", "LoginLink", "Meeting",
+    "Member",
     "OutboxMessage", "OutboxSender", "Partnership", "PartnershipOption", "Person", "Pot",
     "Priority", "ProgressReport", "Proposal", "Reminder", "ReminderSettings", "SchemaVersion",
     "SpendProfile", "database",

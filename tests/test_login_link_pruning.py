@@ -16,7 +16,7 @@ from backend.domain import deadlines, login_links, partnerships, people, years
 from backend.domain.actors import CLOCK, Actor
 from backend.settings import Settings
 from jobs import clock
-from jobs.housekeeping import prune_login_links
+from jobs.housekeeping import prune_sign_ins
 from models import AuditRecord
 from models.login_links import LoginLink
 from tests.builders import ADMIN
@@ -130,7 +130,7 @@ def test_two_clocks_pruning_at_once_forget_and_audit_each_link_once(partnership,
     def prune():
         try:
             start.wait()
-            removed.append(prune_login_links(T0 + WEEK + timedelta(hours=1)))
+            removed.append(prune_sign_ins(T0 + WEEK + timedelta(hours=1)))
         except Exception as error:  # noqa: BLE001
             errors.append(error)
         finally:

@@ -11,7 +11,13 @@ from datetime import datetime
 
 from backend.domain import times
 from backend.domain.actors import Actor
-from backend.domain.database import gather, in_write_transaction, on_end, write_transaction
+from backend.domain.database import (
+    gather,
+    in_write_transaction,
+    locked,
+    on_end,
+    write_transaction,
+)
 from backend.domain.prepared import PreparedInsert
 from models import AuditRecord
 
@@ -28,6 +34,22 @@ def record(actor: Actor, action: str, entity: str, entity_id: int, *, partnershi
     _INSERT.create(at=times.now(), actor=actor.audit_name, action=action, entity=entity,
                    entity_id=entity_id, partnership_id=partnership_id,
                    before=_dump(before), after=_dump(after))
+
+
+def forget(actor: Actor, model, stale, entity: str, before_of) -> int:
+    """Delete the rows of `model` matching `stale` in one transaction, each removal audited
+    (`before_of(row)`: what the record keeps of it, and its partnership); how many went. The
+    rows are locked first on PostgreSQL, so two clocks tidying at once remove and audit each
+    once (the second finds nothing left)."""
+    with write_transaction():
+        gone = list(locked(model.select().where(stale).order_by(model.id)))
+        if gone:
+            model.delete().where(model.id.in_([row.id for row in gone])).execute()
+        for row in gone:
+            before, partnership_id = before_of(row)
+            record(actor, f"{entity}.prune", entity, row.id, partnership_id=partnership_id,
+                   before=before)
+    return len(gone)
 
 
 @dataclass(frozen=True)

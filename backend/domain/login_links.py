@@ -13,17 +13,17 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from backend.domain import audit, partnerships, times
+from backend.domain import audit, finance_sessions, partnerships, times
 from backend.domain.actors import Actor, role_of
-from backend.domain.database import locked, write_transaction
+from backend.domain.database import write_transaction
 from backend.domain.errors import Conflict, NotFound
+from backend.domain.finance_sessions import ASK_AGAIN, web_actor
 from backend.domain.outbox import notes
 from backend.domain.outbox.notes import Note
 from backend.domain.permissions import refuse, require
 from models.login_links import LoginLink
 
 LINK_LIFETIME = timedelta(minutes=10)
-SESSION_LIFETIME = timedelta(hours=8)  # a working day; then a new link from Slack
 # How long a used or expired link is remembered after it stopped working. Only so that a person
 # who clicks it again gets the plain reason ("already used", "expired") rather than "not a link
 # this tracker knows": the link stays in their Slack DMs, and they may find it after a weekend,
@@ -32,7 +32,6 @@ SESSION_LIFETIME = timedelta(hours=8)  # a working day; then a new link from Sla
 # (one row per /crg login). After that the clock deletes the row (`prune`).
 FORGET_AFTER = timedelta(days=7)
 FINANCE_ROLES = ("admin", "finance")
-ASK_AGAIN = "Type /crg login in Slack for a new link."
 
 
 class LinkUnusable(Conflict):
@@ -44,15 +43,11 @@ class SignIn:
     user_id: str
     partnership_id: int
     signed_in_at: datetime
+    session: str  # the new session's secret, for the browser's cookie (`finance_sessions`)
 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def web_actor(user_id: str, admin_ids=()) -> Actor:
-    """The person behind a link or a web session (ADMIN_SLACK_IDS make them superadmins)."""
-    return Actor(id=user_id, name="finance web page", superadmin=user_id in admin_ids)
 
 
 def send_link(actor: Actor, partnership_id: int) -> None:
@@ -80,7 +75,8 @@ def issue(actor: Actor, partnership_id: int) -> str:
 
 
 def redeem(token: str, admin_ids=()) -> SignIn:
-    """Use a link: once, before it expires, by someone who still holds the role."""
+    """Use a link: once, before it expires, by someone who still holds the role; it starts a
+    session on the server in the same transaction."""
     digest = _hash(token or "")
     now = times.now()
     with write_transaction():
@@ -100,18 +96,10 @@ def redeem(token: str, admin_ids=()) -> SignIn:
                                f"{int(LINK_LIFETIME.total_seconds() // 60)} minutes. {ASK_AGAIN}")
         actor = web_actor(link.slack_user_id, admin_ids)
         require(actor, link.partnership_id, "finance", doing="use the finance page")
+        session = finance_sessions.start(link.slack_user_id, now)
         audit.record(actor, "login_link.redeem", "login_link", link.id,
                      partnership_id=link.partnership_id, after={"used_at": now})
-    return SignIn(link.slack_user_id, link.partnership_id, now)
-
-
-def signed_in(user_id: str, signed_in_at: datetime, admin_ids=()) -> Actor:
-    """The person of a web session, while the session is young enough."""
-    if times.now() - signed_in_at > SESSION_LIFETIME:
-        hours = int(SESSION_LIFETIME.total_seconds() // 3600)
-        raise LinkUnusable(f"Your finance page session has ended (it lasts {hours} hours). "
-                           f"{ASK_AGAIN}")
-    return web_actor(user_id, admin_ids)
+    return SignIn(link.slack_user_id, link.partnership_id, now, session)
 
 
 def finance_partnerships(actor: Actor) -> list[partnerships.PartnershipInfo]:
@@ -127,19 +115,12 @@ def finance_partnerships(actor: Actor) -> list[partnerships.PartnershipInfo]:
 def prune(actor: Actor, now: datetime) -> int:
     """Forget the links used, or expired, more than FORGET_AFTER before `now`; how many went.
 
-    One transaction, on the clock rather than in a web request, so that signing in stays one
-    short write. Each row's removal is audited (its issue and redeem records name it). The rows
-    are locked first on PostgreSQL, so two clocks pruning at once remove and audit each once.
+    On the clock rather than in a web request, so that signing in stays one short write. Each
+    row's removal is audited (its issue and redeem records name it).
     """
     cutoff = now - FORGET_AFTER
-    stale = (LoginLink.used_at < cutoff) | (LoginLink.expires_at < cutoff)
-    with write_transaction():
-        gone = list(locked(LoginLink.select().where(stale).order_by(LoginLink.id)))
-        if not gone:
-            return 0
-        LoginLink.delete().where(LoginLink.id.in_([link.id for link in gone])).execute()
-        for link in gone:
-            audit.record(actor, "login_link.prune", "login_link", link.id,
-                         partnership_id=link.partnership_id,
-                         before={"expires_at": link.expires_at, "used_at": link.used_at})
-    return len(gone)
+    return audit.forget(actor, LoginLink,
+                        (LoginLink.used_at < cutoff) | (LoginLink.expires_at < cutoff),
+                        "login_link", lambda link: ({"expires_at": link.expires_at,
+                                                     "used_at": link.used_at},
+                                                    link.partnership_id))

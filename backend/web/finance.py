@@ -1,8 +1,10 @@
 """The finance web page: signing in and out, the overview of what a person may see, downloads.
 
 Slack is where people prove who they are: `/crg login` DMs a single-use link
-(`backend.domain.login_links`), and following it starts a signed session cookie (HttpOnly,
-SameSite=Lax, Secure except on a laptop's plain-http address). Every page checks the person's
+(`backend.domain.login_links`), and following it starts a session on the server
+(`backend.domain.finance_sessions`) whose secret goes into a signed cookie (HttpOnly,
+SameSite=Lax, Secure except on a laptop's plain-http address); signing out ends the session on
+the server, so a copy of the cookie is worthless afterwards. Every page checks the person's
 role again, and every download goes through the same export service as the command line and
 Slack, so this module only translates between HTTP and the services. A partnership's
 dashboard is `dashboard`'s, the view across partnerships `opcc`'s; what they share is `pages`'.
@@ -12,7 +14,7 @@ import json
 
 from flask import Blueprint, Response, redirect, session, url_for
 
-from backend.domain import fiscal, login_links, times
+from backend.domain import finance_sessions, fiscal, login_links, times
 from backend.domain.errors import NotFound
 from backend.domain.exports import service
 from backend.domain.forecast import figures
@@ -36,13 +38,13 @@ def _session_cookie(state) -> None:
 def login(token: str):
     signed = login_links.redeem(token, pages.settings().admin_slack_ids)
     session.clear()
-    session["finance_user"] = signed.user_id
-    session["finance_signed_in_at"] = signed.signed_in_at.isoformat()
+    session[pages.SESSION_KEY] = signed.session
     return redirect(url_for("finance.index"), 303)
 
 
 @blueprint.post("/logout")
 def logout():
+    finance_sessions.end(session.get(pages.SESSION_KEY))  # a copy of the cookie is dead too
     session.clear()
     return pages.message("Signed out", "You are signed out of the finance page.")
 

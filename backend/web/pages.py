@@ -10,14 +10,15 @@ from datetime import date, datetime
 
 from flask import Blueprint, Response, current_app, render_template, session
 
-from backend.domain import directory, login_links, times
+from backend.domain import directory, finance_sessions, login_links, times
 from backend.domain.actors import Actor
 from backend.domain.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from backend.domain.money import format_pence
 
 # A refusal's HTTP status: what went wrong, said in the page's one sentence.
-STATUS = {login_links.LinkUnusable: 410, NotAllowed: 403, NotFound: 404, InvalidInput: 400}
-NOT_SIGNED_IN = "You are not signed in to the finance page. Type /crg login in Slack for a link."
+STATUS = {login_links.LinkUnusable: 410, finance_sessions.SessionEnded: 410, NotAllowed: 403,
+          NotFound: 404, InvalidInput: 400}
+SESSION_KEY = "finance_session"  # the cookie holds only the session's secret
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",  # the sign-in link's secret stays out of Referer
@@ -33,10 +34,7 @@ def settings():
 
 def signed_in() -> Actor:
     """The person of this browser's session, or a refusal saying how to sign in."""
-    user, when = session.get("finance_user"), session.get("finance_signed_in_at")
-    if not user or not when:
-        raise NotAllowed(NOT_SIGNED_IN)
-    return login_links.signed_in(user, datetime.fromisoformat(when), settings().admin_slack_ids)
+    return finance_sessions.person_of(session.get(SESSION_KEY), settings().admin_slack_ids)
 
 
 def signed_in_as(actor: Actor) -> str:
