@@ -28,22 +28,23 @@ def register_slack(flask_app: Flask, settings: Settings, client=None) -> None:
                                  "(see docs/slack-app-setup.md)."), 503
         return
 
-    from slack_bolt.adapter.flask import SlackRequestHandler
+    from slack_bolt.adapter.flask.handler import to_flask_response
 
     from bot import background, gate
     from bot.app import create_bolt_app
     from bot.background import after_response
 
-    handler = SlackRequestHandler(create_bolt_app(settings, client))
-    flask_app.extensions["crg_bolt"] = handler.app
+    bolt = create_bolt_app(settings, client)
+    flask_app.extensions["crg_bolt"] = bolt
     # This process sends what its requests write to the outbox, once each answer has gone.
     flask_app.extensions["crg_sender"] = background.start(settings)
 
     @flask_app.post(SLACK_PATH)
     def slack_events():
-        refused = gate.problem(request.get_data(cache=True), request.headers,
-                               request.content_type or "", settings.slack_signing_secret)
+        slack_request, refused = gate.read(
+            request.get_data(cache=True), request.query_string.decode("utf-8", "replace"),
+            request.headers, request.content_type or "", settings.slack_signing_secret)
         if refused is not None:
             status, reason = refused
             return reason + "\n", status, {"Content-Type": "text/plain; charset=utf-8"}
-        return after_response(handler.handle(request))
+        return after_response(to_flask_response(bolt.dispatch(slack_request)))

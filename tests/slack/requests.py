@@ -406,13 +406,15 @@ class SlackClient:
         timestamp: int | None = None,
         sign: bool = True,
         bad_signature: bool = False,
+        buffered: bool = True,
     ) -> TestResponse:
         """POST ``body`` as Slack would.
 
         ``retry_num`` marks a redelivery (Slack retries when the app took over
         3 s); ``timestamp`` back-dates the request (bolt refuses ones older than
         5 minutes); ``sign=False`` omits the signature, ``bad_signature=True``
-        signs with the wrong secret.
+        signs with the wrong secret; ``buffered=False`` leaves the response open once its body
+        is read, for the caller to close (a benchmark timing only what Slack waits for).
         """
         secret = self.signing_secret + "-wrong" if bad_signature else self.signing_secret
         headers = _sign(body, secret, timestamp)
@@ -422,7 +424,7 @@ class SlackClient:
             headers.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"})
         # Buffered, so the response is read and closed as a server closes it once sent (the
         # app's after-the-answer work starts then).
-        return self.flask_client.post(self.path, data=body, headers=headers, buffered=True)
+        return self.flask_client.post(self.path, data=body, headers=headers, buffered=buffered)
 
     def _default_response_url(self, fields: dict[str, Any]) -> None:
         """Point the request's response_url at the fake, under a fresh name."""
