@@ -199,3 +199,46 @@ def test_sign_in_tokens_stay_out_of_the_logs():
 
     assert loggable("/finance/login/s3cr3t-token") == "/finance/login/…"
     assert loggable("/finance") == "/finance"
+
+
+def test_admins_get_the_update_paper_and_keep_a_template_from_the_page(books, db_url):
+    import docx
+
+    client = browser(db_url)
+    sign_in(client, books=books)  # finance staff: no paper offered, and refused if asked
+    assert "Northshire CSP 2024/25 Working Group update (.docx)" not in links(
+        client.get("/finance"))
+    pid = books["north"].partnership_id
+    refused = client.get(f"/finance/{pid}/2024/update.docx")
+    assert refused.status_code == 403
+    assert "Only a working-group or CSP chair" in refused.get_data(as_text=True)
+    admin = browser(db_url)
+    sign_in(admin, SUPERADMIN, books=books)
+    offered = links(admin.get("/finance"))
+    paper = admin.get(offered["Northshire CSP 2024/25 Working Group update (.docx)"])
+    assert paper.status_code == 200
+    assert paper.headers["Content-Disposition"] == \
+        'attachment; filename="crg-northshire-csp-2024-25-update.docx"'
+    document = docx.Document(io.BytesIO(paper.get_data()))
+    rows = document.tables[0].rows
+    assert [c.text for c in rows[-1].cells][4:6] == ["£2,000", "£500.50"]
+    dated = admin.get(f"/finance/{pid}/2024/update.docx?as_at=2025-03-31")
+    assert "Figures as at: 31 March 2025" in [
+        p.text for p in docx.Document(io.BytesIO(dated.get_data())).paragraphs]
+    assert admin.get(f"/finance/{pid}/2024/update.docx?as_at=soon").status_code == 400
+    house = docx.Document()
+    house.add_paragraph("NORTHSHIRE HOUSE STYLE")
+    body = io.BytesIO()
+    house.save(body)
+    bad = admin.post(f"/finance/{pid}/paper-template",
+                     data={"template": (io.BytesIO(b"nope"), "x.docx")},
+                     content_type="multipart/form-data")
+    assert bad.status_code == 400 and "not a Word document" in bad.get_data(as_text=True)
+    kept = admin.post(f"/finance/{pid}/paper-template",
+                      data={"template": (io.BytesIO(body.getvalue()), "house.docx")},
+                      content_type="multipart/form-data")
+    assert kept.status_code == 303
+    assert "(house.docx)" in admin.get("/finance").get_data(as_text=True)
+    again = admin.get(f"/finance/{pid}/2024/update.docx")
+    assert docx.Document(io.BytesIO(again.get_data())).paragraphs[0].text == \
+        "NORTHSHIRE HOUSE STYLE"
