@@ -25,7 +25,8 @@ class PaperSettings(BaseModel):
     template = BlobField(null=True)  # its own .docx (logo, house style); None: the default
     template_name = CharField(default="")
     measures = TextField(default="[]")  # JSON list of the measures its reports count
-    explain_behind_percent = IntegerField(default=20)  # spend this far behind needs a reason
+    # spend this far behind its planned profile needs a reason; None: never required
+    explain_behind_percent = IntegerField(null=True)
     updated_by = CharField()
     updated_at = DateTimeField()
 

@@ -66,7 +66,10 @@ def test_a_link_signs_in_once_and_offers_only_the_persons_partnerships(books, db
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     offered = links(page)
     assert set(offered) == {"Northshire CSP 2024/25 spend sheet (.xlsx)",
-                            "Northshire CSP 2024/25 360Giving file (.json)"}
+                            "Northshire CSP 2024/25 360Giving file (.json)",
+                            "Northshire CSP 2024/25 Monitoring return, mid-year (.xlsx)",
+                            "Northshire CSP 2024/25 Monitoring return, year-end (.xlsx)",
+                            "Northshire CSP 2024/25 Year-end return (.xlsx)"}
     again = client.get(f"/finance/login/{token}")
     assert again.status_code == 410 and "already been used" in again.get_data(as_text=True)
     stored = LoginLink.get()
@@ -242,3 +245,23 @@ def test_admins_get_the_update_paper_and_keep_a_template_from_the_page(books, db
     again = admin.get(f"/finance/{pid}/2024/update.docx")
     assert docx.Document(io.BytesIO(again.get_data())).paragraphs[0].text == \
         "NORTHSHIRE HOUSE STYLE"
+
+
+def test_the_returns_are_on_the_finance_page(books, db_url):
+    client = browser(db_url)
+    sign_in(client, books=books)
+    offered = links(client.get("/finance"))
+    got = client.get(offered["Northshire CSP 2024/25 Monitoring return, mid-year (.xlsx)"])
+    assert got.status_code == 200 and got.headers["Content-Type"] == XLSX
+    assert got.headers["Content-Disposition"] == \
+        'attachment; filename="crg-northshire-csp-2024-25-monitoring-mid-year.xlsx"'
+    book = openpyxl.load_workbook(io.BytesIO(got.get_data()))
+    assert book["Return"]["G1"].value == "Approved"
+    assert client.get("/finance/all/2024/monitoring_return.xlsx").status_code == 403
+    assert client.get(f"/finance/{books['north'].partnership_id}/2024/other.xlsx"
+                      ).status_code == 404
+    admin = browser(db_url)
+    sign_in(admin, SUPERADMIN, books=books)
+    every = links(admin.get("/finance"))
+    assert admin.get(every["All partnerships 2024/25 Monitoring return, year-end (.xlsx)"]
+                     ).status_code == 200

@@ -14,7 +14,7 @@ from tests.slack_flows import WG
 
 def answer(response) -> str:
     assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()["text"]
+    return response.get_json()["text"] if response.get_data() else ""
 
 
 def test_a_chair_gets_the_paper_by_dm_and_others_are_told_who_may(slack):
@@ -63,3 +63,102 @@ def test_crg_paper_writes_the_document_and_keeps_a_template(crg, tmp_path, db):
     assert docx.Document(str(out)).paragraphs[0].text == "HOUSE STYLE"
     assert "has no 2019/20 year" in crg("paper", "Northshire CSP", "2019/20", ok=False)
 
+
+
+def test_finance_gets_the_returns_by_dm_and_admins_choose_the_measures(slack):
+    import openpyxl
+
+    county_2024_25(channels=[WG])
+    said = answer(slack.slack.command("return measures sessions delivered, people trained "
+                                      "--explain-behind 20", user_id=FINANCE, channel_id=WG))
+    assert said.startswith("Only a community safety team admin can change how the partnership")
+    said = answer(slack.slack.command("return measures sessions delivered, people trained "
+                                      "--explain-behind 20", user_id="U_ADMIN", channel_id=WG))
+    assert said.startswith("Progress reports here count: sessions delivered, people trained. "
+                           "A report must say why when spend is more than 20% behind")
+    said = answer(slack.slack.command("return 2024/25 mid-year", user_id=FINANCE, channel_id=WG))
+    assert said == "I'll DM you the monitoring return for Northshire CSP 2024/25 in a moment."
+    slack.fake.wait_for("files.completeUploadExternal", 1)
+    [sheet] = slack.fake.uploaded_files.values()
+    assert sheet["filename"] == "crg-northshire-csp-2024-25-monitoring-mid-year.xlsx"
+    assert sheet["channel_id"] == dm_channel_id(FINANCE)
+    header = [c.value for c in openpyxl.load_workbook(io.BytesIO(sheet["bytes"]))["Return"][1]]
+    assert "Sessions delivered" in header and "People trained" in header
+    assert answer(slack.slack.command("return", user_id=PARTNER, channel_id=WG)).startswith(
+        "Only finance staff or a working-group or CSP chair")
+    assert "every partnership's return" in answer(
+        slack.slack.command("return all", user_id=FINANCE, channel_id=WG))
+    assert "Write it as" in answer(
+        slack.slack.command("return 2024/25 2023/24", user_id=FINANCE, channel_id=WG))
+    assert "is not a period" not in answer(
+        slack.slack.command("return final 2024/25", user_id=CHAIR, channel_id=WG))
+
+
+def test_the_progress_form_asks_for_the_measures_and_why_spend_is_behind(slack):
+    from datetime import datetime
+
+    from backend.domain import times
+    from models import ProgressReport, ReportMeasures
+    from tests.slack.requests import plain_text
+
+    played = county_2024_25(channels=[WG])
+    settings.set_measures(ADMIN, played.year.partnership_id, "sessions delivered", 0)
+    with times.as_of(datetime(2025, 2, 1, 10)):
+        assert answer(slack.slack.command("progress CRG-2024/25-001", user_id="U_ADMIN",
+                                          channel_id=WG)) == ""
+        view = slack.fake.last("views.open").arg("view")
+        blocks = {b.get("block_id") for b in view["blocks"]}
+        assert {"measure_0", "explanation"} <= blocks
+        values = {"narrative": {"value": plain_text("Slow winter")},
+                  "outputs": {"value": plain_text("")},
+                  "rag": {"value": {"type": "radio_buttons", "selected_option": {
+                      "text": {"type": "plain_text", "text": "amber"}, "value": "amber"}}},
+                  "period": {"value": plain_text("Q4")},
+                  "measure_0": {"value": plain_text("three")},
+                  "explanation": {"value": plain_text("")}}
+        response = slack.slack.submit_view(view["callback_id"], values, user_id="U_ADMIN",
+                                           private_metadata=view["private_metadata"])
+        errors = response.get_json()["errors"]
+        assert set(errors) == {"measure_0", "explanation"}
+        values["measure_0"] = {"value": plain_text("3")}
+        values["explanation"] = {"value": plain_text("Walkabouts moved to spring")}
+        response = slack.slack.submit_view(view["callback_id"], values, user_id="U_ADMIN",
+                                           private_metadata=view["private_metadata"])
+        assert response.status_code == 200 and not response.get_data(as_text=True)
+    newest = ProgressReport.select().order_by(ProgressReport.id.desc()).first()
+    kept = ReportMeasures.get(ReportMeasures.report == newest.id)
+    assert kept.values == '{"sessions delivered": 3}'
+    assert kept.explanation == "Walkabouts moved to spring"
+
+
+def test_crg_return_writes_the_workbooks_and_sets_the_measures(crg, tmp_path, db):
+    import openpyxl
+
+    county_2024_25()
+    said = crg("return", "measures", "Northshire CSP", "sessions delivered, volunteers recruited",
+               "--explain-behind", "25")
+    assert "count: sessions delivered, volunteers recruited; a report must say why" in said
+    out = tmp_path / "r.xlsx"
+    said = crg("return", "Northshire CSP", "2024/25", "--period", "year-end", "--out", str(out))
+    assert said.strip() == f"Wrote the monitoring return for Northshire CSP 2024/25 to {out}."
+    assert "Volunteers recruited" in [c.value for c in openpyxl.load_workbook(out)["Return"][1]]
+    crg("return", "--all", "2024/25", "--out", str(out))
+    assert "is not a period" in crg("return", "Northshire CSP", "--period", "Q3", ok=False)
+
+
+def test_admins_close_an_ended_year_in_slack_and_on_the_command_line(slack, crg):
+    played = county_2024_25(channels=[WG])
+    assert answer(slack.slack.command("year close 2024/25", user_id=FINANCE,
+                                      channel_id=WG)).startswith(
+        "Only a community safety team admin can close 2024/25")
+    said = answer(slack.slack.command("year close 2024/25", user_id="U_ADMIN", channel_id=WG))
+    assert said.startswith("2024/25 is closed, with £24,110 to return to the OPCC.")
+    assert "already closed" in answer(slack.slack.command("year close 2024/25",
+                                                          user_id="U_ADMIN", channel_id=WG))
+    assert "Write it as `/crg year open`" in answer(
+        slack.slack.command("year shut", user_id="U_ADMIN", channel_id=WG))
+    other = county_2024_25(name="Southshire CSP")
+    said = crg("year", "close", "Southshire CSP", "2024/25")
+    assert "2024/25 is closed, with £24,110 to return to the OPCC" in said
+    assert "already closed" in crg("year", "close", "Southshire CSP", "2024/25", ok=False)
+    assert played.year.id != other.year.id

@@ -19,6 +19,7 @@ from backend.cli import (
     partnerships,
     processes,
     projects,
+    returns,
     roles,
 )
 from backend.domain import times
@@ -51,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 # `needs_schema=True` where the database must be current, `long_running` for a process that
 # stays up).
 AREAS = (processes, database, partnerships, roles, deadlines, projects, forecast, exports, papers,
-         backups, demo)
+         returns, backups, demo)
 
 
 def main(argv=None) -> int:

@@ -20,7 +20,7 @@ from backend.domain.exports import service
 from backend.domain.forecast import figures
 from backend.domain.forecast.rule import RULE
 from backend.web import pages
-from backend.web.papers import paper_links
+from backend.web.papers import paper_links, return_links
 
 blueprint = Blueprint("finance", __name__, url_prefix="/finance", template_folder="templates")
 pages.install(blueprint)
@@ -66,7 +66,8 @@ def index():
     if actor.superadmin:
         labels = sorted({y.start_year for y in years}, reverse=True)
         opcc = [dict(view=url_for("opcc.year", start_year=s),
-                     **_downloads("All partnerships", fiscal.label(s), "all")) for s in labels]
+                     **_downloads("All partnerships", fiscal.label(s), "all"),
+                     **return_links("all", s)) for s in labels]
     return pages.page("overview.html", "Finance dashboard", actor=actor, rows=rows, opcc=opcc,
                       today=today, rule=RULE)
 

@@ -16,13 +16,27 @@ from backend.web import pages
 blueprint = Blueprint("papers", __name__, url_prefix="/finance", template_folder="templates")
 pages.install(blueprint)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+RETURNS = (("monitoring_return", "mid-year", "Monitoring return, mid-year (.xlsx)"),
+           ("monitoring_return", "year-end", "Monitoring return, year-end (.xlsx)"),
+           ("year_end_return", "", "Year-end return (.xlsx)"))
+
+
+def return_links(partnership, start_year: int) -> dict:
+    """The returns of a year (a partnership's id, or "all" for the OPCC's), as (label, link)."""
+    return {"returns": [(label, url_for("papers.opcc_return", partnership=partnership,
+                                        start_year=start_year, kind=kind,
+                                        **({"period": period} if period else {})))
+                        for kind, period, label in RETURNS]}
 
 
 def paper_links(actor, partnership_id: int, start_year: int) -> dict:
     """What the overview offers this person for a partnership's year: the update paper (chairs
-    and admins) and the template form (admins); None where they may not."""
+    and admins), the template form (admins) and the returns; None where they may not."""
     where = {"partnership": partnership_id, "start_year": start_year}
-    return {"paper": url_for("papers.update_paper", **where)
+    return {**return_links(partnership_id, start_year),"paper": url_for("papers.update_paper", **where)
             if access.offers_paper(actor, partnership_id) else None,
             "template": url_for("papers.paper_template", partnership=partnership_id)
             if access.offers_template(actor, partnership_id) else None,
@@ -49,6 +63,21 @@ def update_paper(partnership: str, start_year: int):
     out = io.BytesIO()
     filename = service.write(asked, out)
     return download(out.getvalue(), filename, DOCX)
+
+
+@blueprint.get("/<partnership>/<int:start_year>/<kind>.xlsx")
+def opcc_return(partnership: str, start_year: int, kind: str):
+    """A partnership's monitoring or year-end return, or ("all") the OPCC's across them."""
+    if kind not in ("monitoring_return", "year_end_return"):
+        raise NotFound("There is no such return.")
+    actor = pages.signed_in()
+    every = partnership == "all"
+    asked = service.ask_return(actor, None if every else _partnership(partnership),
+                               fiscal.label(start_year), request.args.get("period") or None,
+                               kind=kind, every=every)
+    out = io.BytesIO()
+    filename = service.write(asked, out)
+    return download(out.getvalue(), filename, XLSX)
 
 
 @blueprint.post("/<partnership>/paper-template")

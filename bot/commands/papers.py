@@ -5,7 +5,7 @@ is written from the ledger when the message is sent (`backend.domain.papers.serv
 """
 from backend.domain import times
 from backend.domain.errors import InvalidInput
-from backend.domain.papers import service
+from backend.domain.papers import service, settings
 from backend.slack.text import escape
 from bot.router import Reply, subcommand
 
@@ -42,3 +42,53 @@ def paper(request, args):
                                meeting_on=times.parse_day(named.get("meeting")))
     service.send(request.actor, asked)
     return Reply(f"I'll DM you the Working Group update for {escape(asked.title)} in a moment.")
+
+
+RETURN_USAGE = ("`/crg return [YEAR] [mid-year|year-end] [all]`, `/crg return final [YEAR] [all]` "
+                "or `/crg return measures NAME, NAME [--explain-behind PERCENT]`")
+
+
+@subcommand("return", "return [YEAR] [mid-year|year-end] [all] | return final [YEAR] [all] | "
+            "return measures [NAMES] [--explain-behind PERCENT]",
+            "the OPCC monitoring return, or (`final`) the year-end return (.xlsx), by DM "
+            "(finance staff, chairs and admins; `all`: every partnership); admins choose the "
+            "measures progress reports count", "/crg return 2024/25 mid-year")
+def opcc_return(request, args):
+    words = args.split()
+    if words and words[0].lower() == "measures":
+        return _measures(request, " ".join(words[1:]))
+    kind = "monitoring_return"
+    if words and words[0].lower() == "final":
+        kind, words = "year_end_return", words[1:]
+    every = any(w.lower() == "all" for w in words)
+    words = [w for w in words if w.lower() != "all"]
+    periods = [w for w in words if w.lower() in ("mid-year", "year-end")]
+    years = [w for w in words if w.lower() not in ("mid-year", "year-end")]
+    if len(years) > 1 or len(periods) > 1 or (periods and kind != "monitoring_return"):
+        raise InvalidInput(f"Write it as {RETURN_USAGE}.")
+    asked = service.ask_return(request.actor, None if every else request.partnership_id,
+                               years[0] if years else None, periods[0] if periods else None,
+                               kind=kind, every=every)
+    service.send(request.actor, asked)
+    what = "year-end return" if kind == "year_end_return" else "monitoring return"
+    return Reply(f"I'll DM you the {what} for {escape(asked.title)} in a moment.")
+
+
+def _measures(request, text: str) -> Reply:
+    pid = request.partnership_id
+    if text.strip():
+        names, named = options(text.split(), RETURN_USAGE, "explain-behind")
+        behind = named.get("explain-behind")
+        if behind is not None and not behind.lstrip("-").isdigit():
+            raise InvalidInput("Give the percentage as a whole number, e.g. `--explain-behind 20`"
+                               " (-1: never required).")
+        chosen = settings.set_measures(request.actor, pid, " ".join(names),
+                                       int(behind) if behind is not None else None)
+    else:
+        chosen = settings.choices(pid)
+    counted = ", ".join(chosen.measures) or "nothing yet"
+    behind = (f" A report must say why when spend is more than {chosen.explain_behind_percent}% "
+              "behind its planned profile." if chosen.explain_behind_percent is not None else "")
+    usual = ", ".join(settings.USUAL_MEASURES)
+    return Reply(f"Progress reports here count: {escape(counted)}.{behind} Admins choose with "
+                 f"`/crg return measures NAME, NAME` (usual ones: {usual}; or your own).")

@@ -36,7 +36,7 @@ class PaperSettings(FrozenModel):
     template = BlobField(null=True)
     template_name = CharField(default="")
     measures = TextField(default="[]")
-    explain_behind_percent = IntegerField(default=20)
+    explain_behind_percent = IntegerField(null=True)
     updated_by = CharField()
     updated_at = DateTimeField()
 

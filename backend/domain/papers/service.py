@@ -8,13 +8,17 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from backend.domain import times
+from backend.domain import fiscal, times
 from backend.domain.actors import Actor
 from backend.domain.exports.service import snapshot
 from backend.domain.outbox import notes
 from backend.domain.outbox.notes import Note
 from backend.domain.papers import settings
-from backend.domain.papers.access import may_take_paper
+from backend.domain.errors import NotFound
+from backend.domain.papers import monitoring
+from backend.domain.papers.access import may_take_every_return, may_take_paper, may_take_return
+from backend.domain.papers.returns import write_monitoring
+from backend.domain.papers.year_end import write_year_end
 from backend.domain.papers.update import read
 from backend.domain.papers.word import write_update
 from backend.domain.years import find_year
@@ -65,6 +69,30 @@ def ask_update(actor: Actor, partnership, year_label: str | None = None,
     return _request("update_paper", year, "update", as_at=as_at, meeting_on=meeting_on)
 
 
+def ask_return(actor: Actor, partnership=None, year_label: str | None = None,
+               period: str | None = None, *, kind: str = "monitoring_return",
+               every: bool = False) -> Request:
+    """A partnership's return (or, `every`, the OPCC's across partnerships) if this person may
+    have it: the monitoring return of a period, or the year-end return."""
+    suffix = "monitoring" if kind == "monitoring_return" else "year-end"
+    if every:
+        may_take_every_return(actor)
+        start = fiscal.parse_year(year_label) if year_label else fiscal.year_of(
+            times.today_local())
+        if not FinancialYear.select().where(FinancialYear.start_year == start).exists():
+            raise NotFound(f"No partnership has a {fiscal.label(start)} year yet.")
+        title = f"All partnerships {fiscal.label(start)}"
+        chosen = monitoring.parse_period(period, start) if kind == "monitoring_return" else ""
+        return Request(kind, 0, start, title,
+                       f"crg-{slug(title)}-{suffix}" + (f"-{chosen}" if chosen else ""),
+                       period=chosen)
+    year = find_year(partnership, year_label)
+    may_take_return(actor, year.partnership_id)
+    chosen = monitoring.parse_period(period, year.start_year) if kind == "monitoring_return" \
+        else ""
+    return _request(kind, year, suffix + (f"-{chosen}" if chosen else ""), period=chosen)
+
+
 def _request(kind: str, year: FinancialYear, suffix: str, **more) -> Request:
     title = f"{year.partnership.name} {year.label}"
     return Request(kind, year.id, year.start_year, title, f"crg-{slug(title)}-{suffix}", **more)
@@ -85,6 +113,15 @@ def write(request: Request, out) -> str:
             paper = read(year, request.as_at or times.today_local(), request.meeting_on)
             write_update(paper, out, settings.choices(year.partnership_id).template)
             return f"{request.file_stem}.docx"
+        ids = [request.year_id] if request.year_id else [
+            y for (y,) in FinancialYear.select(FinancialYear.id)
+            .where(FinancialYear.start_year == request.start_year).tuples()]
+        if request.kind == "monitoring_return":
+            write_monitoring(monitoring.read(ids, request.period, request.title), out)
+            return f"{request.file_stem}.xlsx"
+        if request.kind == "year_end_return":
+            write_year_end(ids, out, request.title)
+            return f"{request.file_stem}.xlsx"
     raise ValueError(f"unknown paper: {request.kind}")
 
 

@@ -16,7 +16,6 @@ from backend.domain.partnerships import find_partnership
 from models import PaperSettings, database
 
 DEFAULT_CLASSIFICATION = "For Information"
-DEFAULT_EXPLAIN_PERCENT = 20
 # The measures a partnership chooses from; it may add its own.
 USUAL_MEASURES = ("sessions delivered", "people reached", "people trained",
                   "volunteers recruited", "items issued")
@@ -34,14 +33,13 @@ class PaperChoices:
     template: bytes | None
     template_name: str
     measures: tuple[str, ...]
-    explain_behind_percent: int
+    explain_behind_percent: int | None  # None: an explanation is never required
 
 
 def choices(partnership_id: int) -> PaperChoices:
     row = PaperSettings.get_or_none(PaperSettings.partnership == partnership_id)
     if row is None:
-        return PaperChoices(partnership_id, "", "", DEFAULT_CLASSIFICATION, None, "", (),
-                            DEFAULT_EXPLAIN_PERCENT)
+        return PaperChoices(partnership_id, "", "", DEFAULT_CLASSIFICATION, None, "", (), None)
     return PaperChoices(partnership_id, row.chair, row.deputy_chair, row.classification,
                         bytes(row.template) if row.template is not None else None,
                         row.template_name, tuple(json.loads(row.measures)),
@@ -118,8 +116,12 @@ def parse_measures(text: str) -> tuple[str, ...]:
 
 def set_measures(actor: Actor, partnership, measures: str,
                  explain_behind_percent: int | None = None) -> PaperChoices:
+    """The measures its reports count, and (if given) how far behind its planned profile a
+    project's spend may fall before a report must say why (0 to 100; -1: never required)."""
     values = {"measures": json.dumps(list(parse_measures(measures)))}
-    if explain_behind_percent is not None:
+    if explain_behind_percent == -1:
+        values["explain_behind_percent"] = None
+    elif explain_behind_percent is not None:
         if not 0 <= explain_behind_percent <= 100:
             raise InvalidInput("The percentage behind profile must be from 0 to 100.",
                                field="explain_behind_percent")
