@@ -144,7 +144,7 @@ def test_partners_get_no_link_and_a_revoked_role_ends_the_session(books, db_url)
     unused = login_links.issue(Actor(FINANCE), north)
     people.grant(ADMIN, north, FINANCE, "partner")  # finance role taken away
     page = client.get("/finance")
-    assert page.status_code == 403 and "hold neither role" in page.get_data(as_text=True)
+    assert page.status_code == 403 and "hold none of those roles" in page.get_data(as_text=True)
     assert client.get(href).status_code == 403
     other = browser(db_url).get(f"/finance/login/{unused}")
     assert other.status_code == 403 and "Only finance staff" in other.get_data(as_text=True)
@@ -265,3 +265,19 @@ def test_the_returns_are_on_the_finance_page(books, db_url):
     every = links(admin.get("/finance"))
     assert admin.get(every["All partnerships 2024/25 Monitoring return, year-end (.xlsx)"]
                      ).status_code == 200
+
+
+def test_a_chair_signs_in_and_gets_the_update_paper_from_the_page(books, db_url):
+    import docx
+
+    chair = "U0CHAIR"
+    people.grant(ADMIN, books["north"].partnership_id, chair, "chair")
+    client = browser(db_url)
+    first, _ = sign_in(client, chair, books=books)
+    assert first.status_code == 303
+    offered = links(client.get("/finance"))
+    paper = client.get(offered["Northshire CSP 2024/25 Working Group update (.docx)"])
+    assert paper.status_code == 200
+    rows = docx.Document(io.BytesIO(paper.get_data())).tables[0].rows
+    assert [c.text for c in rows[-1].cells][4:6] == ["£2,000", "£500.50"]
+    assert "Upload template" not in client.get("/finance").get_data(as_text=True)

@@ -162,3 +162,17 @@ def test_admins_close_an_ended_year_in_slack_and_on_the_command_line(slack, crg)
     assert "2024/25 is closed, with £24,110 to return to the OPCC" in said
     assert "already closed" in crg("year", "close", "Southshire CSP", "2024/25", ok=False)
     assert played.year.id != other.year.id
+
+
+def test_admins_say_who_the_paper_is_by(slack):
+    played = county_2024_25(channels=[WG])
+    assert answer(slack.slack.command("paper signatories Sam Chair; Dee Deputy", user_id=CHAIR,
+                                      channel_id=WG)).startswith("Only a community safety team "
+                                                                 "admin can change how")
+    said = answer(slack.slack.command("paper signatories Sam Chair; Dee Deputy",
+                                      user_id="U_ADMIN", channel_id=WG))
+    assert said == ("The Working Group update is now by Sam Chair (chair) and Dee Deputy "
+                    "(deputy chair).")
+    assert settings.choices(played.year.partnership_id).chair == "Sam Chair"
+    assert "Write it as `/crg paper signatories" in answer(
+        slack.slack.command("paper signatories Sam", user_id="U_ADMIN", channel_id=WG))

@@ -2,7 +2,8 @@
 progress measures a partnership's reports count.
 
 `crg return PARTNERSHIP [YEAR] [--period mid-year|year-end] [--out FILE]`;
-`crg return --all [YEAR] ...` for the OPCC; `crg return --final ...` for the year-end return (after 31 March);
+`crg return --all [YEAR] ...` for the OPCC; `crg return --final ...` for the year-end return
+(after 31 March);
 `crg return measures PARTNERSHIP "sessions delivered, people reached" [--explain-behind PERCENT]`.
 """
 from backend.cli.common import actor, check_folder

@@ -8,13 +8,15 @@ first (`spend.may_record`) so nobody types a spend only to be refused.
 from dataclasses import dataclass
 from datetime import datetime
 
+from peewee import IntegrityError
+
 from backend.domain import audit, fiscal, times
 from backend.domain.actors import ROLE_NAMES, Actor, role_of
 from backend.domain.database import write_transaction
 from backend.domain.errors import Conflict
 from backend.domain.money import format_pence
 from backend.domain.permissions import refuse, require
-from models import FinancialYear, YearClosure
+from models import FinancialYear, YearClosure, database
 
 SPEND_REVERSAL = "spend_reversal"
 
@@ -26,13 +28,6 @@ class Closed:
     closed_at: datetime
     closed_by: str
     underspend: int
-
-
-def closed(year_id: int) -> Closed | None:
-    row = YearClosure.get_or_none(YearClosure.year == year_id)
-    if row is None:
-        return None
-    return Closed(year_id, row.year.label, row.closed_at, row.closed_by, row.underspend_pence)
 
 
 def check_open(actor: Actor, year_id: int, kind: str) -> None:
@@ -57,13 +52,17 @@ def close(actor: Actor, year: FinancialYear, underspend: int) -> Closed:
     """Close a year that has ended (admins): recorded with its underspend, audited."""
     require(actor, year.partnership_id, doing=f"close {year.label}")
     if times.today_local() <= fiscal.last_day(year.start_year):
-        raise Conflict(f"{year.label} runs until {times.show_date(fiscal.last_day(year.start_year))}"
-                       "; it can be closed after its year end.")
+        ends = times.show_date(fiscal.last_day(year.start_year))
+        raise Conflict(f"{year.label} runs until {ends}; it can be closed after its year end.")
     with write_transaction():
         if YearClosure.get_or_none(YearClosure.year == year.id):
             raise Conflict(f"{year.label} is already closed.")
-        row = YearClosure.create(year=year.id, closed_at=times.now(), closed_by=actor.audit_name,
-                                 underspend_pence=underspend)
+        try:
+            with database.atomic():
+                row = YearClosure.create(year=year.id, closed_at=times.now(),
+                                         closed_by=actor.audit_name, underspend_pence=underspend)
+        except IntegrityError:  # closed by someone else a moment ago
+            raise Conflict(f"{year.label} is already closed.") from None
         audit.record(actor, "year.close", "year", year.id, partnership_id=year.partnership_id,
                      after={"year": year.label, "underspend": format_pence(underspend)})
     return Closed(year.id, year.label, row.closed_at, row.closed_by, underspend)

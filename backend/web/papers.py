@@ -36,7 +36,8 @@ def paper_links(actor, partnership_id: int, start_year: int) -> dict:
     """What the overview offers this person for a partnership's year: the update paper (chairs
     and admins), the template form (admins) and the returns; None where they may not."""
     where = {"partnership": partnership_id, "start_year": start_year}
-    return {**return_links(partnership_id, start_year),"paper": url_for("papers.update_paper", **where)
+    return {**return_links(partnership_id, start_year),
+            "paper": url_for("papers.update_paper", **where)
             if access.offers_paper(actor, partnership_id) else None,
             "template": url_for("papers.paper_template", partnership=partnership_id)
             if access.offers_template(actor, partnership_id) else None,

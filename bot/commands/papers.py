@@ -30,9 +30,16 @@ def options(words: list[str], usage: str, *names: str) -> tuple[list[str], dict[
     return plain, named
 
 
-@subcommand("paper", "paper [YEAR] [--as-at DATE]", "the Working Group update paper (.docx) "
-            "for the partnership's meeting, by DM (chairs and admins)", "/crg paper 2024/25")
+SIGNED_USAGE = ("`/crg paper signatories CHAIR; DEPUTY CHAIR`, e.g. `/crg paper signatories "
+                "Sam Patel; Dee Jones`")
+
+
+@subcommand("paper", "paper [YEAR] [--as-at DATE] | paper signatories CHAIR; DEPUTY",
+            "the Working Group update paper (.docx) for the partnership's meeting, by DM (chairs "
+            "and admins); admins say who it is by", "/crg paper 2024/25")
 def paper(request, args):
+    if args.split()[:1] and args.split()[0].lower() == "signatories":
+        return _signatories(request, args.split(maxsplit=1)[1] if len(args.split()) > 1 else "")
     plain, named = options(args.split(), PAPER_USAGE, "as-at", "meeting")
     if len(plain) > 1:
         raise InvalidInput(f"Write it as {PAPER_USAGE}.")
@@ -42,6 +49,16 @@ def paper(request, args):
                                meeting_on=times.parse_day(named.get("meeting")))
     service.send(request.actor, asked)
     return Reply(f"I'll DM you the Working Group update for {escape(asked.title)} in a moment.")
+
+
+def _signatories(request, text: str) -> Reply:
+    names = [n.strip() for n in text.split(";")]
+    if len(names) != 2 or not names[0]:
+        raise InvalidInput(f"Write it as {SIGNED_USAGE}.")
+    chosen = settings.set_signatories(request.actor, request.partnership_id, *names)
+    return Reply(f"The Working Group update is now by {escape(chosen.chair)} (chair)"
+                 + (f" and {escape(chosen.deputy_chair)} (deputy chair)"
+                    if chosen.deputy_chair else "") + ".")
 
 
 RETURN_USAGE = ("`/crg return [YEAR] [mid-year|year-end] [all]`, `/crg return final [YEAR] [all]` "
