@@ -24,9 +24,6 @@ from backend.domain.papers.word import write_update
 from backend.domain.years import find_year
 from models import FinancialYear
 
-PAPERS = ("update_paper", "monitoring_return", "year_end_return")
-
-
 @dataclass(frozen=True)
 class Request:
     """One paper asked for: of which year, as at which day (None: when it is made)."""

@@ -11,12 +11,10 @@ from datetime import date
 from backend.domain import times
 from backend.domain.money import format_pence
 from backend.domain.papers import settings
-from backend.domain.papers.access import may_take_paper
 from backend.domain.papers.ledger_at import LedgerAt, end_of, ledger_at
 from backend.domain.pots import PotState
 from backend.domain.progress import ProgressView, latest_progress
 from backend.domain.workflow import reference
-from backend.domain.years import find_year
 from models import FinancialYear, Meeting, Proposal
 
 NO_PROGRESS = "No progress reported yet."
@@ -120,14 +118,6 @@ def money(pence: int) -> str:
 
 def long_date(on: date | None) -> str:
     return on.strftime("%-d %B %Y") if on else ""
-
-
-def paper(actor, partnership, year_label: str | None = None, as_at: date | None = None,
-          meeting_on: date | None = None) -> UpdatePaper:
-    """The update paper of a partnership's year (its current one) as at a day (today)."""
-    year = find_year(partnership, year_label)
-    may_take_paper(actor, year.partnership_id)
-    return read(year, as_at or times.today_local(), meeting_on)
 
 
 def read(year: FinancialYear, as_at: date, meeting_on: date | None = None) -> UpdatePaper:

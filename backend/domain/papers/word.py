@@ -9,6 +9,7 @@ Every figure is one of `UpdatePaper`'s values, written as the papers write money
 import io
 
 from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt
@@ -156,7 +157,7 @@ class _Writer:
             run.bold = bold
             run.font.size = Pt(9)
             if i in MONEY_COLUMNS:
-                cell.paragraphs[0].alignment = 2  # right, as figures are read
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 
 def _repeat_as_header(row) -> None:
