@@ -1,5 +1,5 @@
-"""The county's 2024/25 year of ../shared/DOMAIN.md, replayed through the services: £39,661
-allocated; nine upfront proposals reviewed, seven supported and sent to the OPCC, five approved
+"""The county's 2024/25 year of the domain notes (DOMAIN.md), replayed through the services:
+£39,661 allocated; nine upfront proposals reviewed, seven supported and sent to the OPCC, five approved
 (£21,778); the remainder, £17,883, in the tactical pot, of which four chair-supported projects
 take £17,727 and £156 is left. Spend with pence, progress on all but one project."""
 from dataclasses import dataclass, field
