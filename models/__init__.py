@@ -11,6 +11,7 @@ from models.ledger import LedgerEntry
 from models.login_links import LoginLink
 from models.meetings import AgendaItem, Meeting
 from models.outbox import OutboxMessage, OutboxSender
+from models.papers import PaperSettings, ReportMeasures, YearClosure
 from models.people import Member
 from models.progress import PartnershipOption, ProgressReport
 from models.proposals import Proposal
@@ -18,7 +19,7 @@ from models.proposals import Proposal
 __all__ = [
     "AgendaItem", "AuditRecord", "BaseModel", "Channel", "Deadline", "DeadlineTemplate",
     "FinanceSession", "FinancialYear", "ForecastSettings", "LedgerEntry", "LoginLink", "Meeting",
-    "Member",
+    "Member", "PaperSettings", "ReportMeasures", "YearClosure",
     "OutboxMessage", "OutboxSender", "Partnership", "PartnershipOption", "Person", "Pot",
     "Priority", "ProgressReport", "Proposal", "Reminder", "ReminderSettings", "SchemaVersion",
     "SpendProfile", "database",

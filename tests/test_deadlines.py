@@ -34,8 +34,10 @@ def test_opening_a_year_creates_the_usual_deadlines_still_to_come(db, frozen_now
     assert spend.due_at == datetime(2025, 3, 31, 16, 0)
     assert spend.due_local.strftime("%Y-%m-%d %H:%M") == "2025-03-31 17:00"
     assert spend.concerns == "project_leads" and spend.source == "template"
-    monitoring = next(d for d in made if d.kind == "monitoring_return")
+    mid_year, monitoring = [d for d in made if d.kind == "monitoring_return"]
+    assert mid_year.due_local.date() == date(2024, 10, 30)
     assert monitoring.due_local.date() == date(2025, 4, 30) and monitoring.year_label == "2024/25"
+    assert monitoring.concerns == "project_leads"  # leads whose figures are missing are chased
     business = next(d for d in made if d.kind == "business_cases_due")
     assert business.concerns == "proposers"
     # Running the template again adds nothing.

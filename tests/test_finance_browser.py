@@ -109,7 +109,7 @@ def test_finance_staff_download_the_spend_sheet_in_a_browser(chromium, server, f
 
     people.grant(ADMIN, year.partnership_id, FINANCE, "partner")  # no longer finance staff
     now_a_partner = page.goto(f"{server}/finance")
-    assert now_a_partner.status == 403 and "hold neither role" in page.inner_text("main")
+    assert now_a_partner.status == 403 and "hold none of those roles" in page.inner_text("main")
     assert page.get_by_role("link", name="spend sheet").count() == 0
     stranger = chromium.new_context().new_page().goto(f"{server}/finance")
     assert stranger.status == 403 and "not signed in" in stranger.text()

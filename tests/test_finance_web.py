@@ -66,7 +66,10 @@ def test_a_link_signs_in_once_and_offers_only_the_persons_partnerships(books, db
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     offered = links(page)
     assert set(offered) == {"Northshire CSP 2024/25 spend sheet (.xlsx)",
-                            "Northshire CSP 2024/25 360Giving file (.json)"}
+                            "Northshire CSP 2024/25 360Giving file (.json)",
+                            "Northshire CSP 2024/25 Monitoring return, mid-year (.xlsx)",
+                            "Northshire CSP 2024/25 Monitoring return, year-end (.xlsx)",
+                            "Northshire CSP 2024/25 Year-end return (.xlsx)"}
     again = client.get(f"/finance/login/{token}")
     assert again.status_code == 410 and "already been used" in again.get_data(as_text=True)
     stored = LoginLink.get()
@@ -141,7 +144,7 @@ def test_partners_get_no_link_and_a_revoked_role_ends_the_session(books, db_url)
     unused = login_links.issue(Actor(FINANCE), north)
     people.grant(ADMIN, north, FINANCE, "partner")  # finance role taken away
     page = client.get("/finance")
-    assert page.status_code == 403 and "hold neither role" in page.get_data(as_text=True)
+    assert page.status_code == 403 and "hold none of those roles" in page.get_data(as_text=True)
     assert client.get(href).status_code == 403
     other = browser(db_url).get(f"/finance/login/{unused}")
     assert other.status_code == 403 and "Only finance staff" in other.get_data(as_text=True)
@@ -199,3 +202,82 @@ def test_sign_in_tokens_stay_out_of_the_logs():
 
     assert loggable("/finance/login/s3cr3t-token") == "/finance/login/…"
     assert loggable("/finance") == "/finance"
+
+
+def test_admins_get_the_update_paper_and_keep_a_template_from_the_page(books, db_url):
+    import docx
+
+    client = browser(db_url)
+    sign_in(client, books=books)  # finance staff: no paper offered, and refused if asked
+    assert "Northshire CSP 2024/25 Working Group update (.docx)" not in links(
+        client.get("/finance"))
+    pid = books["north"].partnership_id
+    refused = client.get(f"/finance/{pid}/2024/update.docx")
+    assert refused.status_code == 403
+    assert "Only a working-group or CSP chair" in refused.get_data(as_text=True)
+    admin = browser(db_url)
+    sign_in(admin, SUPERADMIN, books=books)
+    offered = links(admin.get("/finance"))
+    paper = admin.get(offered["Northshire CSP 2024/25 Working Group update (.docx)"])
+    assert paper.status_code == 200
+    assert paper.headers["Content-Disposition"] == \
+        'attachment; filename="crg-northshire-csp-2024-25-update.docx"'
+    document = docx.Document(io.BytesIO(paper.get_data()))
+    rows = document.tables[0].rows
+    assert [c.text for c in rows[-1].cells][4:6] == ["£2,000", "£500.50"]
+    dated = admin.get(f"/finance/{pid}/2024/update.docx?as_at=2025-03-31")
+    assert "Figures as at: 31 March 2025" in [
+        p.text for p in docx.Document(io.BytesIO(dated.get_data())).paragraphs]
+    assert admin.get(f"/finance/{pid}/2024/update.docx?as_at=soon").status_code == 400
+    house = docx.Document()
+    house.add_paragraph("NORTHSHIRE HOUSE STYLE")
+    body = io.BytesIO()
+    house.save(body)
+    bad = admin.post(f"/finance/{pid}/paper-template",
+                     data={"template": (io.BytesIO(b"nope"), "x.docx")},
+                     content_type="multipart/form-data")
+    assert bad.status_code == 400 and "not a Word document" in bad.get_data(as_text=True)
+    kept = admin.post(f"/finance/{pid}/paper-template",
+                      data={"template": (io.BytesIO(body.getvalue()), "house.docx")},
+                      content_type="multipart/form-data")
+    assert kept.status_code == 303
+    assert "(house.docx)" in admin.get("/finance").get_data(as_text=True)
+    again = admin.get(f"/finance/{pid}/2024/update.docx")
+    assert docx.Document(io.BytesIO(again.get_data())).paragraphs[0].text == \
+        "NORTHSHIRE HOUSE STYLE"
+
+
+def test_the_returns_are_on_the_finance_page(books, db_url):
+    client = browser(db_url)
+    sign_in(client, books=books)
+    offered = links(client.get("/finance"))
+    got = client.get(offered["Northshire CSP 2024/25 Monitoring return, mid-year (.xlsx)"])
+    assert got.status_code == 200 and got.headers["Content-Type"] == XLSX
+    assert got.headers["Content-Disposition"] == \
+        'attachment; filename="crg-northshire-csp-2024-25-monitoring-mid-year.xlsx"'
+    book = openpyxl.load_workbook(io.BytesIO(got.get_data()))
+    assert book["Return"]["G1"].value == "Approved"
+    assert client.get("/finance/all/2024/monitoring_return.xlsx").status_code == 403
+    assert client.get(f"/finance/{books['north'].partnership_id}/2024/other.xlsx"
+                      ).status_code == 404
+    admin = browser(db_url)
+    sign_in(admin, SUPERADMIN, books=books)
+    every = links(admin.get("/finance"))
+    assert admin.get(every["All partnerships 2024/25 Monitoring return, year-end (.xlsx)"]
+                     ).status_code == 200
+
+
+def test_a_chair_signs_in_and_gets_the_update_paper_from_the_page(books, db_url):
+    import docx
+
+    chair = "U0CHAIR"
+    people.grant(ADMIN, books["north"].partnership_id, chair, "chair")
+    client = browser(db_url)
+    first, _ = sign_in(client, chair, books=books)
+    assert first.status_code == 303
+    offered = links(client.get("/finance"))
+    paper = client.get(offered["Northshire CSP 2024/25 Working Group update (.docx)"])
+    assert paper.status_code == 200
+    rows = docx.Document(io.BytesIO(paper.get_data())).tables[0].rows
+    assert [c.text for c in rows[-1].cells][4:6] == ["£2,000", "£500.50"]
+    assert "Upload template" not in client.get("/finance").get_data(as_text=True)

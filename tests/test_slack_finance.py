@@ -319,8 +319,8 @@ def test_login_dms_a_single_use_link_to_finance_staff_only(slack):
     first = browser.get(url.removeprefix("http://127.0.0.1:3000"))
     assert first.status_code == 303 and first.headers["Location"].endswith("/finance")
     assert browser.get(url.removeprefix("http://127.0.0.1:3000")).status_code == 410
-    assert "Only finance staff or a community safety team admin can sign in" in answer(
-        slack.slack.command("login", user_id=PARTNER))
+    assert ("Only finance staff or a working-group or CSP chair or a community safety team "
+            "admin can sign in") in answer(slack.slack.command("login", user_id=PARTNER))
 
 
 def test_a_fully_spent_project_is_refused_before_the_form(slack):

@@ -1,8 +1,9 @@
 """What every `crg` subcommand shares: who is acting, and reading dates and paths off the line."""
 import getpass
 import os
-from datetime import date, datetime
+from datetime import date
 
+from backend.domain import times
 from backend.domain.actors import Actor, command_line
 from backend.domain.errors import InvalidInput
 
@@ -17,15 +18,7 @@ def actor() -> Actor:
 
 def parse_day(text: str | None) -> date | None:
     """A date typed as 2024-09-30 or 30/09/2024; None when not given."""
-    if text is None:
-        return None
-    for form in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text.strip(), form).date()
-        except ValueError:
-            continue
-    raise InvalidInput(f"“{text}” is not a date: write it like 2024-09-30 or 30/09/2024.",
-                       field="date")
+    return times.parse_day(text)
 
 
 def check_folder(path: str) -> None:

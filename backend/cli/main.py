@@ -15,9 +15,11 @@ from backend.cli import (
     demo,
     exports,
     forecast,
+    papers,
     partnerships,
     processes,
     projects,
+    returns,
     roles,
 )
 from backend.domain import times
@@ -49,8 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
 # Each area adds its own subcommands: `register(subparsers)` sets `func(args, settings)` (and
 # `needs_schema=True` where the database must be current, `long_running` for a process that
 # stays up).
-AREAS = (processes, database, partnerships, roles, deadlines, projects, forecast, exports, backups,
-         demo)
+AREAS = (processes, database, partnerships, roles, deadlines, projects, forecast, exports, papers,
+         returns, backups, demo)
 
 
 def main(argv=None) -> int:

@@ -4,6 +4,7 @@ import json
 from backend.cli.common import actor
 from backend.domain import fiscal, partnerships, rounds, times, years
 from backend.domain.money import ACCEPTED_FORMS, format_pence, parse_amount
+from backend.domain.papers import year_end
 from backend.domain.pots import YearFigures, year_figures
 
 
@@ -37,6 +38,11 @@ def register(sub) -> None:
     close.add_argument("partnership")
     close.add_argument("year")
     close.set_defaults(func=cmd_year_close_upfront, needs_schema=True)
+    ended = year.add_parser("close", help="close a year after its year-end return: afterwards "
+                                          "only an admin's reversals of spend, with a reason")
+    ended.add_argument("partnership")
+    ended.add_argument("year")
+    ended.set_defaults(func=cmd_year_close, needs_schema=True)
 
     pots = sub.add_parser("pots", help="show a year's pots and year-end figures")
     pots.add_argument("partnership")
@@ -77,6 +83,12 @@ def cmd_year_close_upfront(args, settings):
     amount = rounds.close_upfront_round(actor(), year.id)
     print(f"The upfront round for {year.label} is closed; {format_pence(amount)} rolled into the "
           f"tactical pot, which is now open.")
+
+
+def cmd_year_close(args, settings):
+    done = year_end.close_year(actor(), args.partnership, args.year)
+    print(f"{done.label} is closed, with {format_pence(done.underspend)} to return to the OPCC; "
+          "from now on only an admin can correct its spend, by a reversal with a reason.")
 
 
 def cmd_pots(args, settings):

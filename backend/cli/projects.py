@@ -4,7 +4,9 @@ The command line acts as an admin; these only parse, call one service and print 
 """
 from backend.cli.common import actor, parse_day
 from backend.domain import directory, partnerships, progress, proposals, spend
+from backend.domain.errors import InvalidInput
 from backend.domain.money import ACCEPTED_FORMS, format_pence, parse_amount
+from backend.domain.papers import measures
 
 
 def register(subparsers) -> None:
@@ -19,6 +21,11 @@ def register(subparsers) -> None:
     add.add_argument("--period", default="", help="the period it reports on (default: the "
                      "quarter of its date, e.g. 2024/25 Q2)")
     add.add_argument("--date", help="the report's date, 2024-09-30 or 30/09/2024 (default today)")
+    add.add_argument("--measure", action="append", default=[], metavar="NAME=NUMBER",
+                     help='one of the partnership\'s measures, e.g. "sessions delivered=2" '
+                          "(again for each)")
+    add.add_argument("--explanation", default="", help="why spend is behind its planned "
+                     "profile (required when it is behind by the partnership's percentage)")
     add.set_defaults(func=cmd_progress_report, needs_schema=True)
     show = sub.add_parser("show", help="a project's progress reports, newest first")
     _project_arguments(show)
@@ -54,8 +61,16 @@ def _project(args) -> proposals.ProposalView:
 
 def cmd_progress_report(args, settings) -> None:
     project = _project(args)
-    report = progress.record(actor(), project.id, narrative=args.narrative, rag=args.rag,
-                             outputs=args.outputs, period=args.period, on=parse_day(args.date))
+    counted = {}
+    for item in args.measure:
+        name, equals, number = item.partition("=")
+        if not equals:
+            raise InvalidInput(f"Write each measure as NAME=NUMBER, e.g. \"sessions "
+                               f"delivered=2\", not “{item}”.")
+        counted[name.strip().lower()] = number
+    report = measures.report(actor(), project.id, narrative=args.narrative, rag=args.rag,
+                             outputs=args.outputs, period=args.period, on=parse_day(args.date),
+                             measures=counted, explanation=args.explanation)
     print(f"Recorded progress on {project.ref} for {report.period}: {report.summary}")
 
 

@@ -36,7 +36,7 @@ CONCERNS = {
     "project_leads": "leads of funded projects",
 }
 DEFAULT_CONCERNS = {"business_cases_due": "proposers", "progress_reports_due": "project_leads",
-                    "spend_deadline": "project_leads"}
+                    "spend_deadline": "project_leads", "monitoring_return": "project_leads"}
 DEFAULT_TIME = "17:00"
 MAX_TITLE = 200
 MAX_OFFSET_DAYS = 60
@@ -50,6 +50,7 @@ DEFAULT_TEMPLATE = (
     ("pcc_decision", "PCC decision on the upfront business cases", 6, 30, "17:00", False),
     ("progress_reports_due", "Q1 progress reports due", 7, 15, "17:00", False),
     ("progress_reports_due", "Q2 progress reports due", 10, 15, "17:00", False),
+    ("monitoring_return", "Mid-year monitoring return due to the OPCC", 10, 30, "17:00", False),
     ("progress_reports_due", "Q3 progress reports due", 1, 15, "17:00", False),
     ("spend_deadline", "Spend completed and claimed", 3, 31, "17:00", False),
     ("progress_reports_due", "Q4 progress reports due", 4, 15, "17:00", True),

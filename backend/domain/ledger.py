@@ -8,7 +8,7 @@ serialised and the second sees the first's commitment before it checks what is a
 from contextlib import contextmanager
 from datetime import date
 
-from backend.domain import audit, partnerships, times
+from backend.domain import audit, closure, partnerships, times
 from backend.domain.actors import Actor
 from backend.domain.database import locked, write_transaction
 from backend.domain.errors import InsufficientFunds, InvalidInput, NotFound, PotLocked
@@ -49,6 +49,7 @@ def post(pot: Pot, kind: str, amount_pence: int, actor: Actor, *, proposal: Prop
          reverses: LedgerEntry | None = None) -> LedgerEntry:
     if not isinstance(amount_pence, int) or amount_pence <= 0:
         raise InvalidInput(f"A ledger entry must move a positive whole number of pence, not {amount_pence!r}.")
+    closure.check_open(actor, pot.year_id, kind)  # a closed year takes only admins' reversals
     entry = LedgerEntry.create(pot=pot, kind=kind, amount_pence=amount_pence, proposal=proposal,
                                occurred_on=occurred_on, memo=memo, reference=reference,
                                reverses=reverses, actor=actor.audit_name, created_at=times.now())

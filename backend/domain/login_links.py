@@ -1,4 +1,4 @@
-"""Single-use links that sign finance staff and admins in to the finance web page.
+"""Single-use links that sign finance staff, chairs and admins in to the finance web page.
 
 The page has no passwords: a person proves who they are in Slack (`/crg login`) and gets a link
 by DM. Only a sha256 hash of the link's secret is stored, so a copy of the database (a backup, a
@@ -31,7 +31,9 @@ LINK_LIFETIME = timedelta(minutes=10)
 # (only a hash is stored, and a used or expired row can never sign anyone in) and little room
 # (one row per /crg login). After that the clock deletes the row (`prune`).
 FORGET_AFTER = timedelta(days=7)
-FINANCE_ROLES = ("admin", "finance")
+# Who may use the finance page: whoever may take its spend sheets and papers (`exports`,
+# `papers.access`): finance staff, chairs (the Working Group update is theirs) and admins.
+FINANCE_ROLES = ("admin", "finance", "chair")
 
 
 class LinkUnusable(Conflict):
@@ -54,7 +56,7 @@ def send_link(actor: Actor, partnership_id: int) -> None:
     """A sign-in link for the person, by DM. Its secret is made only as the DM is sent
     (`issue`), so it never rests in the outbox: only a hash of it is ever stored."""
     with write_transaction():
-        require(actor, partnership_id, "finance", doing="sign in to the finance page")
+        require(actor, partnership_id, "finance", "chair", doing="sign in to the finance page")
         notes.tell(Note(actor.id, "login_link", "login_link",
                         {"user": actor.id, "partnership": partnership_id},
                         partnership_id=partnership_id))
@@ -65,7 +67,7 @@ def issue(actor: Actor, partnership_id: int) -> str:
     token = secrets.token_urlsafe(32)
     now = times.now()
     with write_transaction():
-        require(actor, partnership_id, "finance", doing="sign in to the finance page")
+        require(actor, partnership_id, "finance", "chair", doing="sign in to the finance page")
         link = LoginLink.create(token_hash=_hash(token), slack_user_id=actor.id,
                                 partnership=partnership_id, created_at=now,
                                 expires_at=now + LINK_LIFETIME)
@@ -95,7 +97,7 @@ def redeem(token: str, admin_ids=()) -> SignIn:
             raise LinkUnusable("This sign-in link has expired: links work for "
                                f"{int(LINK_LIFETIME.total_seconds() // 60)} minutes. {ASK_AGAIN}")
         actor = web_actor(link.slack_user_id, admin_ids)
-        require(actor, link.partnership_id, "finance", doing="use the finance page")
+        require(actor, link.partnership_id, "finance", "chair", doing="use the finance page")
         session = finance_sessions.start(link.slack_user_id, now)
         audit.record(actor, "login_link.redeem", "login_link", link.id,
                      partnership_id=link.partnership_id, after={"used_at": now})
@@ -107,8 +109,8 @@ def finance_partnerships(actor: Actor) -> list[partnerships.PartnershipInfo]:
     mine = [p for p in partnerships.list_partnerships()
             if role_of(actor, p.id) in FINANCE_ROLES]
     if not mine:
-        refuse(actor, None, "The finance page is for finance staff and admins, and you hold "
-                            "neither role in any partnership.", "tried to use the finance page")
+        refuse(actor, None, "The finance page is for finance staff, chairs and admins, and you "
+                            "hold none of those roles in any partnership.", "tried to use the finance page")
     return mine
 
 

@@ -156,8 +156,8 @@ def reports_for(proposal_id: int) -> list[ProgressView]:
     return [_view(r) for r in rows]
 
 
-def latest_progress(proposal_ids) -> dict[int, ProgressView]:
-    """The newest report of each project, in one query.
+def latest_progress(proposal_ids, on: date | None = None) -> dict[int, ProgressView]:
+    """The newest report of each project (dated by `on`, if given), in one query.
 
     `proposal_ids` is a list of ids or a query selecting them (the exports pass a subquery, so
     thousands of projects cost no more than one).
@@ -166,17 +166,21 @@ def latest_progress(proposal_ids) -> dict[int, ProgressView]:
         proposal_ids = list(proposal_ids)
         if not proposal_ids:
             return {}
-    return newest_views(database.execute(newest_reports(proposal_ids)))
+    return newest_views(database.execute(newest_reports(proposal_ids, on)))
 
 
-def newest_reports(proposal_ids):
-    """The query of each project's newest report (`proposal_ids` a list or a subquery); a
-    caller that asks often can prepare it once (`backend.domain.prepared`)."""
+def newest_reports(proposal_ids, on: date | None = None):
+    """The query of each project's newest report (`proposal_ids` a list or a subquery), of
+    those dated by `on` if given (a paper as at a date); a caller that asks often can prepare
+    it once (`backend.domain.prepared`)."""
     rank = fn.ROW_NUMBER().over(partition_by=[ProgressReport.proposal],
                                 order_by=[ProgressReport.reported_on.desc(),
                                           ProgressReport.id.desc()])
+    which = ProgressReport.proposal.in_(proposal_ids)
+    if on is not None:
+        which &= ProgressReport.reported_on <= on
     ranked = (ProgressReport.select(ProgressReport.id, rank.alias("rank"))
-              .where(ProgressReport.proposal.in_(proposal_ids)).alias("ranked"))
+              .where(which).alias("ranked"))
     newest_ids = ProgressReport.select(ranked.c.id).from_(ranked).where(ranked.c.rank == 1)
     fields = ProgressReport._meta.sorted_fields
     return ProgressReport.select(*fields).where(ProgressReport.id.in_(newest_ids)).tuples()

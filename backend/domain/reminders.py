@@ -184,9 +184,10 @@ def projects_with_unspent_grant(year_id: int) -> list[Proposal]:
 
 
 def _progress_period(d: Deadline, today: date) -> tuple[date, date]:
-    """From the day after the year's previous progress deadline (or the year's start) to today."""
+    """From the day after the year's previous deadline of the same kind (progress reports, or
+    a monitoring return) or the year's start, to today."""
     previous = (Deadline.select(fn.MAX(Deadline.due_at))
-                .where((Deadline.year == d.year_id) & (Deadline.kind == "progress_reports_due")
+                .where((Deadline.year == d.year_id) & (Deadline.kind == d.kind)
                        & (Deadline.status == "active") & (Deadline.due_at < d.due_at)).scalar())
     start = (times.to_local(previous).date() + timedelta(days=1) if previous
              else fiscal.first_day(d.year.start_year))
@@ -211,7 +212,9 @@ class _Owers:
                                                     & (Proposal.status == "supported"))
                             .order_by(Proposal.number))
             what = "business_case"
-        elif d.concerns == "project_leads" and d.kind == "progress_reports_due":
+        elif d.concerns == "project_leads" and d.kind in ("progress_reports_due",
+                                                          "monitoring_return"):
+            # a return's figures are the period's progress reports: those missing are chased
             projects = projects_missing_progress(d.year_id, _progress_period(d, self.today))
             what = "progress_report"
         elif d.concerns == "project_leads" and d.kind == "spend_deadline":

@@ -6,7 +6,7 @@ the spend of their own project (an option kept in its own table, off until an ad
 from dataclasses import dataclass
 from datetime import date
 
-from backend.domain import audit, fiscal, ledger, texts, times
+from backend.domain import audit, closure, fiscal, ledger, texts, times
 from backend.domain.actors import ROLE_NAMES, Actor, role_of
 from backend.domain.database import write_transaction
 from backend.domain.errors import Conflict, InvalidInput
@@ -82,6 +82,7 @@ def may_record(actor: Actor, proposal_id: int) -> ProposalView:
     including when its approved money is all spent (no amount could be accepted)."""
     proposal = load(proposal_id)
     ref = _require_recorder(actor, proposal.year, proposal)
+    closure.check_open(actor, proposal.year_id, ledger.SPEND)  # before any typing
     if _left_to_spend(proposal) <= 0:
         raise Conflict(f"{ref} has spent all of its approved "
                        f"{format_pence(proposal.approved_pence)}, so there is nothing left to record against it. To spend more, an admin "

@@ -8,6 +8,8 @@ from contextvars import ContextVar
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
+from backend.domain.errors import InvalidInput
+
 _zone = ZoneInfo("Europe/London")
 
 
@@ -75,3 +77,17 @@ def show_weekday(utc_naive: datetime) -> str:
 
 def show_date(d: date | None) -> str:
     return d.strftime("%-d %b %Y") if d else ""
+
+
+def parse_day(text: str | None, field: str = "date") -> date | None:
+    """A date typed as 2024-09-30 or 30/09/2024; None when not given."""
+    if text is None:
+        return None
+    for form in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text.strip(), form).date()
+        except ValueError:
+            continue
+    raise InvalidInput(f"“{text}” is not a date: write it like 2024-09-30 or 30/09/2024.",
+                       field=field)
+

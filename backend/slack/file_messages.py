@@ -40,22 +40,28 @@ def _export(kind: str):
 
     def build(payload, settings):
         selection = _selection(payload)
-        try:
-            body, filename = _file(kind, selection, settings)
-        except DomainError as refusal:
-            return (f"I could not make {what} for {escape(selection.title)}: "
-                    f"{escape(refusal.message)}"), []
-        except Exception:  # told to the person with a reference, logged in full under it
-            reference = current_request_id() or "-"
-            log_event(log, "export_failed", logging.ERROR, file=what, of=selection.title,
-                      reference=reference, exc_info=True)
-            return (f"Sorry, something went wrong making {what} for {escape(selection.title)} "
-                    f"(reference `{escape(reference)}`). Nothing was changed; please try "
-                    "again, and if it keeps happening send the reference to the community "
-                    "safety team."), []
-        return Upload(filename, f"{label}: {selection.title} ({payload['asked']})", body,
-                      f"Here is {what} for {escape(selection.title)}.")
+        return uploaded(what, label, selection.title, payload["asked"],
+                        lambda: _file(kind, selection, settings))
     return build
+
+
+def uploaded(what: str, label: str, title: str, asked: str, make):
+    """The file `make()` returns (body, file name) as an upload to the person's DM, or what
+    stopped it said to them: a refusal in its own words, anything else with a reference."""
+    try:
+        body, filename = make()
+    except DomainError as refusal:
+        return f"I could not make {what} for {escape(title)}: {escape(refusal.message)}", []
+    except Exception:  # told to the person with a reference, logged in full under it
+        reference = current_request_id() or "-"
+        log_event(log, "export_failed", logging.ERROR, file=what, of=title,
+                  reference=reference, exc_info=True)
+        return (f"Sorry, something went wrong making {what} for {escape(title)} "
+                f"(reference `{escape(reference)}`). Nothing was changed; please try "
+                "again, and if it keeps happening send the reference to the community "
+                "safety team."), []
+    return Upload(filename, f"{label}: {title} ({asked})", body,
+                  f"Here is {what} for {escape(title)}.")
 
 
 def login_link(payload, settings):

@@ -9,12 +9,19 @@ is now. The names are the contract between the two sides: a name the domain writ
 import json
 
 from backend.settings import Settings
-from backend.slack import alert_messages, file_messages, proposal_messages, setup_messages
+from backend.slack import (
+    alert_messages,
+    file_messages,
+    paper_messages,
+    proposal_messages,
+    setup_messages,
+)
 from backend.slack.rendered import NothingToSend, Post, Updates
 
 RENDERERS = {
     **proposal_messages.RENDERERS,
     **file_messages.RENDERERS,
+    **paper_messages.RENDERERS,
     **alert_messages.RENDERERS,
     **setup_messages.RENDERERS,
 }

@@ -24,7 +24,7 @@ from backend.domain.database import (
 from backend.logs import current_request_id, log_event
 from backend.settings import Settings
 from backend.web import request_log
-from backend.web import dashboard, finance, opcc
+from backend.web import dashboard, finance, opcc, papers
 
 log = logging.getLogger("crg.web")
 VERSION = "0.1.0"
@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, slack_client=None) -> Flask:
     from bot.http import register_slack
 
     register_slack(app, settings, slack_client)
-    for area in (finance, dashboard, opcc):
+    for area in (finance, dashboard, opcc, papers):
         app.register_blueprint(area.blueprint)
 
     @app.get("/")

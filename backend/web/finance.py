@@ -20,6 +20,7 @@ from backend.domain.exports import service
 from backend.domain.forecast import figures
 from backend.domain.forecast.rule import RULE
 from backend.web import pages
+from backend.web.papers import paper_links, return_links
 
 blueprint = Blueprint("finance", __name__, url_prefix="/finance", template_folder="templates")
 pages.install(blueprint)
@@ -59,12 +60,14 @@ def index():
     years = figures.every_year_of([p.id for p in mine], today)
     rows = [dict(forecast=y, dashboard=url_for("dashboard.year", partnership_id=y.partnership_id,
                                                start_year=y.start_year),
-                 **_downloads(y.partnership, y.label, y.partnership_id)) for y in years]
+                 **_downloads(y.partnership, y.label, y.partnership_id),
+                 **paper_links(actor, y.partnership_id, y.start_year)) for y in years]
     opcc = []
     if actor.superadmin:
         labels = sorted({y.start_year for y in years}, reverse=True)
         opcc = [dict(view=url_for("opcc.year", start_year=s),
-                     **_downloads("All partnerships", fiscal.label(s), "all")) for s in labels]
+                     **_downloads("All partnerships", fiscal.label(s), "all"),
+                     **return_links("all", s)) for s in labels]
     return pages.page("overview.html", "Finance dashboard", actor=actor, rows=rows, opcc=opcc,
                       today=today, rule=RULE)
 

@@ -5,6 +5,7 @@ from bot.commands import (  # noqa: F401  (registration by import)
     forecast,
     help,
     meetings,
+    papers,
     pots,
     proposals,
     roles,

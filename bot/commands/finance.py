@@ -119,8 +119,8 @@ def export360(request, args):
     return _export(request, args, "export360 [YEAR] [all]", GIVING360)
 
 
-@subcommand("login", "login", "a single-use link to the finance web page, by DM (finance staff "
-            "and admins)")
+@subcommand("login", "login", "a single-use link to the finance web page, by DM (finance staff, "
+            "chairs and admins)")
 def login(request, args):
     if not request.settings.public_url.rstrip("/"):
         # never a link to 127.0.0.1, or to an address guessed from a request

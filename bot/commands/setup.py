@@ -9,6 +9,8 @@ from slack_sdk.errors import SlackApiError
 
 from backend.domain import fiscal, partnerships, setup, times, years
 from backend.domain.errors import DomainError, InvalidInput
+from backend.domain.money import format_pence
+from backend.domain.papers import year_end
 from backend.slack.blocks import person
 from backend.slack.text import escape
 from bot.forms import open_modal
@@ -94,12 +96,20 @@ def set_up(request, args):
     return None
 
 
-@subcommand("year", "year open", "open the next financial year: its allocation and priorities "
-            "(admins; opens a form)", "/crg year open")
+@subcommand("year", "year open | year close YEAR", "open the next financial year: its "
+            "allocation and priorities (admins; opens a form); close an ended year after its "
+            "year-end return (admins)", "/crg year open")
 def year(request, args):
+    words = args.split()
+    if len(words) == 2 and words[0].lower() == "close":
+        done = year_end.close_year(request.actor, request.partnership_id, words[1])
+        return Reply(f"{done.label} is closed, with {format_pence(done.underspend)} to return to "
+                     "the OPCC. From now on only an admin can correct its spend, with `/crg "
+                     "spend reverse LINE REASON`.")
     if args.strip().lower() != "open":
         return Reply("Write it as `/crg year open`: it opens a form for the next year's "
-                     "allocation and priorities.")
+                     "allocation and priorities; or `/crg year close 2024/25` once a year's "
+                     "year-end return is made.")
     partnership_id = request.partnership_id
     years.may_open(request.actor, partnership_id)
     label, priorities = years.suggested_next(partnership_id)

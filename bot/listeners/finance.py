@@ -6,6 +6,7 @@ command, else by DM) and the refresh of the proposal's channel posts come from t
 """
 from backend.domain import progress, spend
 from backend.domain.outbox import notes
+from backend.domain.papers import measures
 from backend.slack.reminder_messages import PROGRESS_ACTION
 from bot.context import actor_of, number
 from bot.forms import open_from_button, saved
@@ -18,8 +19,9 @@ def register(app, settings) -> None:
         actor = actor_of(body, settings)
         meta = finance_forms.metadata(view)
         notes.from_slack(meta.get("channel") or None)  # confirmed where they typed the command
-        saved(ack, lambda: progress.record(
-            actor, meta.get("proposal_id") or 0, **finance_forms.read_progress(view["state"]["values"])),
+        saved(ack, lambda: measures.report(
+            actor, meta.get("proposal_id") or 0,
+            **finance_forms.read_progress(view["state"]["values"], meta)),
             lambda refusal: finance_forms.errors_for(refusal, finance_forms.PROGRESS_BLOCKS))
 
     @app.view(finance_forms.SPEND_CALLBACK)

@@ -7,9 +7,11 @@ reference), so a refusal about one input lands against it; a refusal about no pa
 import json
 from datetime import date
 
-from backend.domain import fiscal, progress, spend, times
+from backend.domain import fiscal, progress, spend, texts, times
 from backend.domain.errors import DomainError, FieldErrors, InvalidInput
 from backend.domain.money import format_pence, parse_amount
+from backend.domain.papers import measures
+from backend.domain.papers import settings as paper_settings
 from backend.domain.proposals import ProposalView
 from backend.slack.blocks import context, section
 from backend.slack.text import SECTION_TEXT_MAX, context_text, escape, shorten
@@ -22,7 +24,8 @@ PROGRESS_CALLBACK = "progress_report"
 SPEND_CALLBACK = "spend_record"
 RAG_OPTIONS = (("red", "Red: serious problems"), ("amber", "Amber: some problems"),
                ("green", "Green: on track"))
-PROGRESS_BLOCKS = ("narrative", "outputs", "rag", "period")
+PROGRESS_BLOCKS = ("narrative", "outputs", "rag", "period", "explanation",
+                   *(measures.field_of(i) for i in range(paper_settings.MAX_MEASURES)))
 SPEND_BLOCKS = ("amount", "date", "memo", "reference")
 # Inputs the service checks that the form does not show, and where their refusal goes instead.
 _ELSEWHERE = {"reported_on": "period"}
@@ -54,8 +57,19 @@ def progress_form(p: ProposalView, origin_channel: str = "") -> dict:
         _text_input("period", "Period it covers", max_length=progress.MAX_PERIOD,
                     initial=progress.default_period(times.today_local())),
     ]
+    chosen = paper_settings.choices(p.partnership_id)
+    for i, name in enumerate(chosen.measures):
+        blocks.append(_text_input(measures.field_of(i), name.capitalize() + " (so far)",
+                                  optional=True, max_length=12, placeholder="a whole number"))
+    blocks.append(_text_input(
+        "explanation", "If spend is behind its planned profile, why?", multiline=True,
+        optional=True, max_length=texts.LONG,
+        placeholder=f"Needed when spend is more than {chosen.explain_behind_percent}% behind "
+                    "the planned profile" if chosen.explain_behind_percent is not None
+                    else "For the OPCC's monitoring return"))
     return _modal(PROGRESS_CALLBACK, "Report progress", "Save report", blocks,
-                  {"proposal_id": p.id, "channel": origin_channel})
+                  {"proposal_id": p.id, "channel": origin_channel,
+                   "measures": list(chosen.measures)})
 
 
 def spend_form(p: ProposalView, origin_channel: str = "") -> dict:
@@ -90,11 +104,15 @@ def _text(values: dict, block: str) -> str:
     return _value(values, block).get("value") or ""
 
 
-def read_progress(values: dict) -> dict:
-    """The submitted report as progress.record's keyword arguments."""
+def read_progress(values: dict, meta: dict | None = None) -> dict:
+    """The submitted report as measures.report's keyword arguments."""
     rag = (_value(values, "rag").get("selected_option") or {}).get("value") or ""
+    names = [n for n in (meta or {}).get("measures") or [] if isinstance(n, str)]
     return {"narrative": _text(values, "narrative"), "outputs": _text(values, "outputs"),
-            "rag": rag, "period": _text(values, "period")}
+            "rag": rag, "period": _text(values, "period"),
+            "measures": {name: _text(values, measures.field_of(i))
+                         for i, name in enumerate(names)},
+            "explanation": _text(values, "explanation")}
 
 
 def read_spend(values: dict) -> dict:

@@ -50,10 +50,11 @@ class Page:
 
     title: str  # the partnership and year: "Northshire CSP 2024/25"
     note: str = ""  # in the footer: "Generated 2 Apr 2025 09:00"
+    what: str = "spend sheet"  # or "monitoring return", "year-end return"
 
     def header(self) -> str:
         """Bold on the left, the title; on the right, the sheet's name (&A)."""
-        return f"&L&BCrime Reduction Grant spend sheet: {_literal(self.title)}&B&R&A"
+        return f"&L&BCrime Reduction Grant {self.what}: {_literal(self.title)}&B&R&A"
 
     def footer(self) -> str:
         return f"&L{_literal(self.note)}&CPage &P of &N"
