@@ -137,7 +137,8 @@ def _interaction(kind: str, *, user_id: str, team_id: str, trigger_id: str | Non
         "enterprise": None,
         **fields,
     }
-    return "payload=" + quote(json.dumps(payload))
+    # Compact, as Slack sends it (no spaces after separators), then form-encoded.
+    return "payload=" + quote(json.dumps(payload, separators=(",", ":")))
 
 
 def modal_view(
