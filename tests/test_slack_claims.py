@@ -1,0 +1,246 @@
+"""Claims with their evidence, through signed Slack requests against the fake Slack (which serves
+the files): made by a project's lead, queried, answered and approved by finance; and refused."""
+import hashlib
+import json
+
+import pytest
+
+from backend.domain import claims, conditions, evidence, people, spend
+from backend.domain.actors import Actor
+from bot.background import drain
+from models import AuditRecord, Claim, Evidence, LedgerEntry
+from tests.builders import ADMIN, approved
+from tests.slack.requests import datepicker, plain_text
+from tests.slack_flows import partnership, texts_to
+from tests.test_slack_finance import (
+    FINANCE,
+    LEAD,
+    PARTNER,
+    REF,
+    denials_of,
+    opened,
+    refused_before_the_form,
+    submit,
+)
+
+FINANCE_CHANNEL = "C_FINANCE"
+PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF"
+JPEG = b"\xff\xd8\xff\xe0" + bytes(reversed(range(256))) * 30
+
+
+def file_input(*files):
+    return {"type": "file_input", "files": [
+        {"id": file_id, "name": name, "title": name} for file_id, name in files]}
+
+
+def claiming(files, amount="1,250.50", day="2024-09-30", memo="Venue hire, two sessions",
+             invoice="INV-1042"):
+    return {"amount": {"value": plain_text(amount)}, "date": {"value": datepicker(day)},
+            "memo": {"value": plain_text(memo)}, "invoice_ref": {"value": plain_text(invoice)},
+            "files": {"value": file_input(*files)}}
+
+
+def blocks_of(call) -> list:
+    blocks = call.args.get("blocks") or []
+    return json.loads(blocks) if isinstance(blocks, str) else blocks
+
+
+def shown(call) -> str:
+    return json.dumps(blocks_of(call))
+
+
+def funded(amount="2,000", channel=True):
+    year = partnership()
+    people.grant(ADMIN, year.partnership_id, FINANCE, "finance")
+    pid = approved(year, amount)
+    if channel:
+        claims.link_finance_channel(ADMIN, year.partnership_id, FINANCE_CHANNEL)
+    return year, pid
+
+
+def make_claim(slack, files, **values):
+    """The lead's claim, through the form the bot opened; the claim as saved."""
+    view = opened(slack, f"claim {REF}", LEAD)
+    assert submit(slack, view, claiming(files, **values), LEAD) == {}
+    assert drain(timeout=15)
+    return Claim.select().order_by(Claim.id.desc()).first()
+
+
+def answered_form(slack, action, claim_id, user, field, text, channel=FINANCE_CHANNEL):
+    """Press a claim's button, and answer the one-question form it opened."""
+    before = len(slack.fake.calls_to("views.open"))
+    assert slack.slack.action(action, str(claim_id), user_id=user,
+                              channel_id=channel).status_code == 200
+    view = slack.fake.wait_for("views.open", before + 1)[-1].arg("view")
+    assert view["callback_id"] == action
+    return submit(slack, view, {field: {"value": plain_text(text)}}, user)
+
+
+def test_a_lead_claims_with_two_files_finance_queries_the_lead_answers_finance_approves(slack):
+    year, pid = funded()
+    pdf = slack.fake.add_file("invoice.pdf", PDF)
+    jpeg = slack.fake.add_file("receipt.jpg", JPEG, "image/jpeg")
+    view = opened(slack, f"claim {REF}", LEAD)
+    blocks = {b.get("block_id"): b for b in view["blocks"]}
+    assert view["callback_id"] == "claim_make"
+    assert blocks["files"]["element"]["type"] == "file_input"
+    assert "at most 10 MB each" in blocks["files"]["hint"]["text"]
+    assert submit(slack, view, claiming([(pdf, "invoice.pdf"), (jpeg, "receipt.jpg")]),
+                  LEAD) == {}
+    assert drain(timeout=15)
+
+    claim = Claim.get()
+    assert (claim.state, claim.amount_pence, claim.invoice_ref) == ("pending", 125050, "INV-1042")
+    kept = {e.name: e for e in Evidence.select().where(Evidence.claim == claim)}
+    assert {n: (e.state, e.size, e.sha256) for n, e in kept.items()} == {
+        "invoice.pdf": ("kept", len(PDF), hashlib.sha256(PDF).hexdigest()),
+        "receipt.jpg": ("kept", len(JPEG), hashlib.sha256(JPEG).hexdigest())}
+    assert [c.args["file"] for c in slack.fake.calls_to("files.info")] == [pdf, jpeg]
+    post = [c for c in slack.fake.calls_to("chat.postMessage")
+            if c.args["channel"] == FINANCE_CHANNEL][-1]
+    buttons = [e["action_id"] for b in blocks_of(post) if b["type"] == "actions"
+               for e in b["elements"]]
+    assert buttons == ["claim_approve", "claim_query", "claim_reject"]
+    assert "invoice.pdf" in shown(post) and "CRG-2024/25-001/C1" in post.args["text"]
+    assert any("is saved and waiting for finance" in t
+               for t in texts_to(slack.fake, LEAD, "chat.postEphemeral") + texts_to(slack.fake, LEAD))
+
+    # Finance asks; the lead hears, with an Answer button, and answers.
+    assert answered_form(slack, "claim_query", claim.id, FINANCE, "question",
+                         "Is the venue hire for both sessions?") == {}
+    assert drain(timeout=15)
+    assert Claim.get_by_id(claim.id).state == "queried"
+    asked = [c for c in slack.fake.calls_to("chat.postMessage") if c.args["channel"] == LEAD
+             and "Finance has a question" in c.args["text"]]
+    assert asked and "claim_answer" in shown(asked[-1])
+    assert answered_form(slack, "claim_answer", claim.id, LEAD, "answer",
+                         "Yes: 3 and 10 September.", channel=None) == {}
+    assert drain(timeout=15)
+    assert Claim.get_by_id(claim.id).state == "pending"
+    assert any("The lead answered" in t for t in texts_to(slack.fake, FINANCE))
+
+    # Finance approves: the spend line, with the claim named, in the same transaction.
+    assert slack.slack.action("claim_approve", str(claim.id), user_id=FINANCE,
+                              channel_id=FINANCE_CHANNEL).status_code == 200
+    assert drain(timeout=15)
+    claim = Claim.get_by_id(claim.id)
+    line = LedgerEntry.get_by_id(claim.spend_entry_id)
+    assert (claim.state, line.kind, line.amount_pence, line.reference, str(line.occurred_on)) == (
+        "approved", "spend", 125050, "CRG-2024/25-001/C1", "2024-09-30")
+    assert spend.so_far(pid).spent == 125050
+    assert claims.by_spend_line([line.id])[line.id].ref == "CRG-2024/25-001/C1"
+    updated = slack.fake.last("chat.update")
+    assert updated.args["channel"] == FINANCE_CHANNEL and "claim_approve" not in \
+        shown(updated) and "Approved by" in shown(updated)
+    assert any("is approved and recorded as spend line" in t for t in texts_to(slack.fake, LEAD))
+    trail = [a.action for a in AuditRecord.select().where(AuditRecord.entity == "claim")
+             .order_by(AuditRecord.id)]
+    assert trail == ["claim.make", "claim.query", "claim.answer", "claim.approve"]
+    assert [a.actor.split(" ")[0] for a in AuditRecord.select().where(
+        AuditRecord.entity == "claim").order_by(AuditRecord.id)] == [LEAD, FINANCE, LEAD, FINANCE]
+
+    # Approved twice: refused, and nothing more is spent.
+    slack.slack.action("claim_approve", str(claim.id), user_id=FINANCE,
+                       channel_id=FINANCE_CHANNEL)
+    assert drain(timeout=15)
+    assert any("is approved already" in t
+               for t in texts_to(slack.fake, FINANCE, "chat.postEphemeral"))
+    assert spend.so_far(pid).spent == 125050
+    assert LedgerEntry.select().where(LedgerEntry.kind == "spend").count() == 1
+
+
+def test_a_claim_over_what_is_left_is_refused_and_pending_claims_count(slack):
+    year, pid = funded("2,000")
+    first = make_claim(slack, [(slack.fake.add_file("a.pdf", PDF), "a.pdf")], amount="1,500")
+    view = opened(slack, f"claim {REF}", LEAD)
+    errors = submit(slack, view, claiming([(slack.fake.add_file("b.pdf", PDF), "b.pdf")],
+                                          amount="600"), LEAD)
+    assert "£500 left to claim" in errors["amount"]
+    assert Claim.select().count() == 1 and first.state == "pending"
+    # A direct spend cannot take what the pending claim waits for either.
+    with pytest.raises(Exception, match="£500 of its approved"):
+        spend.record(Actor(FINANCE), pid, 60_000, first.cost_on, "Printing")
+
+
+def test_a_claim_cannot_be_approved_while_a_release_condition_is_outstanding(slack):
+    year = partnership()
+    people.grant(ADMIN, year.partnership_id, FINANCE, "finance")
+    conditions.add_template(ADMIN, year.partnership_id, "Signed grant agreement",
+                            "The agreement signed by the lead organisation.", "release", True)
+    conditions.add_template(ADMIN, year.partnership_id, "Logo on publicity", "", "ongoing")
+    pid = approved(year, "2,000")
+    claims.link_finance_channel(ADMIN, year.partnership_id, FINANCE_CHANNEL)
+    assert [(c.title, c.state) for c in conditions.for_project(pid)] == [
+        ("Signed grant agreement", "outstanding"), ("Logo on publicity", "outstanding")]
+    claim = make_claim(slack, [(slack.fake.add_file("a.pdf", PDF), "a.pdf")])
+    slack.slack.action("claim_approve", str(claim.id), user_id=FINANCE,
+                       channel_id=FINANCE_CHANNEL)
+    assert drain(timeout=15)
+    [said] = [t for t in texts_to(slack.fake, FINANCE, "chat.postEphemeral")
+              if "No money can be released" in t]
+    assert "“Signed grant agreement”" in said and "Logo" not in said
+    assert Claim.get_by_id(claim.id).state == "pending"
+    assert LedgerEntry.select().where(LedgerEntry.kind == "spend").count() == 0
+    # Direct spend is refused the same way, before the form opens.
+    assert "No money can be released" in refused_before_the_form(slack, f"spend {REF}", FINANCE)
+    # The lead marks it met with the signed agreement; an admin accepts; the money can go.
+    agreement = conditions.for_project(pid)[0]
+    assert slack.slack.action("condition_met", str(agreement.id), user_id=LEAD,
+                              channel_id=FINANCE_CHANNEL).status_code == 200
+    view = slack.fake.wait_for("views.open", 2)[-1].arg("view")
+    signed = slack.fake.add_file("agreement.pdf", PDF)
+    assert submit(slack, view, {"note": {"value": plain_text("Signed 2 May")},
+                                "files": {"value": file_input((signed, "agreement.pdf"))}},
+                  LEAD) == {}
+    assert drain(timeout=15)
+    assert conditions.get(agreement.id).state == "submitted"
+    assert [e.state for e in evidence.of_condition(agreement.id)] == ["kept"]
+    conditions.accept(ADMIN, agreement.id)
+    slack.slack.action("claim_approve", str(claim.id), user_id=FINANCE,
+                       channel_id=FINANCE_CHANNEL)
+    assert drain(timeout=15)
+    assert Claim.get_by_id(claim.id).state == "approved"
+
+
+def test_a_partner_cannot_approve_query_or_reject_and_is_told_before_any_form(slack):
+    year, pid = funded()
+    claim = make_claim(slack, [(slack.fake.add_file("a.pdf", PDF), "a.pdf")])
+    opened_before = len(slack.fake.calls_to("views.open"))
+    for action in ("claim_approve", "claim_query", "claim_reject"):
+        slack.slack.action(action, str(claim.id), user_id=PARTNER, channel_id=FINANCE_CHANNEL)
+    assert drain(timeout=15)
+    assert len(slack.fake.calls_to("views.open")) == opened_before
+    said = texts_to(slack.fake, PARTNER, "chat.postEphemeral")
+    assert len(said) == 3 and all(t.startswith("Only finance staff or a community safety team "
+                                               "admin can approve, query or reject a claim")
+                                  for t in said)
+    assert [d["attempted"] for d in denials_of(PARTNER)] == [
+        "tried to decide claim CRG-2024/25-001/C1"] * 3
+    assert Claim.get_by_id(claim.id).state == "pending"
+    # Nor may a partner claim on someone else's project.
+    assert "Only the project's lead" in refused_before_the_form(slack, f"claim {REF}", PARTNER)
+
+
+def test_a_file_over_the_limit_is_not_kept_and_the_lead_is_told(slack, monkeypatch):
+    monkeypatch.setattr(evidence, "MAX_FILE_BYTES", 4096)
+    year, pid = funded()
+    small = slack.fake.add_file("receipt.jpg", JPEG[:1000], "image/jpeg")
+    big = slack.fake.add_file("scan.pdf", PDF)  # over 4 KB
+    claim = make_claim(slack, [(small, "receipt.jpg"), (big, "scan.pdf")])
+    states = {e.name: (e.state, e.content is None) for e in claim.evidence}
+    assert states == {"receipt.jpg": ("kept", False), "scan.pdf": ("missing", True)}
+    assert not [c for c in slack.fake.calls_to("file_download") if c.args["file"] == big]
+    [told] = {t for t in texts_to(slack.fake, LEAD) if "could not keep" in t}  # 429s retried
+    assert "“scan.pdf”" in told and "over the 4 KB limit" in told and "CRG-2024/25-001/C1" in told
+
+
+def test_a_file_slack_cannot_serve_leaves_the_claim_and_tells_the_lead_which(slack):
+    year, pid = funded()
+    good = slack.fake.add_file("invoice.pdf", PDF)
+    lost = slack.fake.add_file("photo.png", b"\x89PNG", "image/png", servable=False)
+    claim = make_claim(slack, [(good, "invoice.pdf"), (lost, "photo.png")])
+    assert claim.state == "pending"
+    states = {e.name: e.state for e in claim.evidence}
+    assert states == {"invoice.pdf": "kept", "photo.png": "missing"}
+    [told] = {t for t in texts_to(slack.fake, LEAD) if "could not keep" in t}
+    assert "“photo.png”" in told and "CRG-2024/25-001/C1" in told and "invoice" not in told
