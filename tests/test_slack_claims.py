@@ -1,12 +1,16 @@
 """Claims with their evidence, through signed Slack requests against the fake Slack (which serves
 the files): made by a project's lead, queried, answered and approved by finance; and refused."""
 import hashlib
+import io
 import json
+import re
 
+import openpyxl
 import pytest
 
-from backend.domain import claims, conditions, evidence, people, spend
+from backend.domain import claims, conditions, evidence, login_links, people, spend
 from backend.domain.actors import Actor
+from backend.domain.exports import service
 from bot.background import drain
 from models import AuditRecord, Claim, Evidence, LedgerEntry
 from tests.builders import ADMIN, approved
@@ -139,14 +143,46 @@ def test_a_lead_claims_with_two_files_finance_queries_the_lead_answers_finance_a
     assert [a.actor.split(" ")[0] for a in AuditRecord.select().where(
         AuditRecord.entity == "claim").order_by(AuditRecord.id)] == [LEAD, FINANCE, LEAD, FINANCE]
 
+    # The finance page lists the claim with its files, byte for byte what was uploaded; the
+    # spend line names the claim.
+    browser = slack.app.test_client()
+    token = login_links.issue(Actor(FINANCE), year.partnership_id)
+    assert browser.get(f"/finance/login/{token}").status_code == 303
+    page = browser.get("/finance/%d/2024/projects/1" % year.partnership_id)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "CRG-2024/25-001/C1" in html and "on claim" in html
+    hrefs = dict((name, href) for href, name in re.findall(
+        r'<a href="(/finance/evidence/[^"]+)" download>([^<]+)</a>', html))
+    assert set(hrefs) == {"invoice.pdf", "receipt.jpg"}
+    for name, body in (("invoice.pdf", PDF), ("receipt.jpg", JPEG)):
+        got = browser.get(hrefs[name])
+        assert got.status_code == 200 and got.data == body
+        assert f'filename="{name}"' in got.headers["Content-Disposition"]
+    partner = slack.app.test_client()  # a partner has no finance page, nor its files
+    assert partner.get(hrefs["invoice.pdf"]).status_code in (401, 403)
+
+    # The spend sheet's Spend tab names the claim and its files; finance's own entry is central.
+    central = spend.record(Actor(FINANCE), pid, 10_000, line.occurred_on, "Printing")
+    out = io.BytesIO()
+    service.write_spend_sheet(service.select(Actor(FINANCE), year.partnership_id, "2024/25"), out)
+    sheet = openpyxl.load_workbook(io.BytesIO(out.getvalue()))["Spend"]
+    heads = [c.value for c in sheet[1]]
+    rows = {r[heads.index("Line")]: r for r in sheet.iter_rows(min_row=2, values_only=True)
+            if r[heads.index("Line")]}
+    paid = rows[line.id][heads.index("Paid on")]
+    assert paid.startswith("Claim CRG-2024/25-001/C1: invoice.pdf (SHA-256 "
+                           + hashlib.sha256(PDF).hexdigest()[:12]) and "receipt.jpg" in paid
+    assert rows[central.id][heads.index("Paid on")] == "Central"
+    assert rows[line.id][heads.index("Amount")] == 1250.5
+
     # Approved twice: refused, and nothing more is spent.
     slack.slack.action("claim_approve", str(claim.id), user_id=FINANCE,
                        channel_id=FINANCE_CHANNEL)
     assert drain(timeout=15)
     assert any("is approved already" in t
                for t in texts_to(slack.fake, FINANCE, "chat.postEphemeral"))
-    assert spend.so_far(pid).spent == 125050
-    assert LedgerEntry.select().where(LedgerEntry.kind == "spend").count() == 1
+    assert spend.so_far(pid).spent == 125050 + 10_000
+    assert Claim.select().where(Claim.spend_entry.is_null(False)).count() == 1
 
 
 def test_a_claim_over_what_is_left_is_refused_and_pending_claims_count(slack):

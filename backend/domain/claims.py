@@ -25,7 +25,7 @@ from backend.domain.progress import is_lead
 from backend.domain.proposals import ProposalView, load, view
 from backend.domain.spend import CLAIMS_WAITING, check_in_year, left_to_spend, post_spend
 from backend.domain.workflow import reference
-from models import Claim, ClaimNote, FinanceChannel, Member, Proposal
+from models import Claim, ClaimNote, Evidence, FinanceChannel, FinancialYear, Member, Proposal
 
 STATES = {"pending": "waiting for finance", "queried": "queried by finance",
           "approved": "approved", "rejected": "rejected"}
@@ -319,6 +319,18 @@ def get(claim_id: int) -> ClaimView:
     return _views([_claim(claim_id)])[0]
 
 
+def evidence_file(actor: Actor, evidence_id: int) -> tuple[EvidenceView, bytes]:
+    """A kept file and its bytes, for finance staff, chairs and admins of its partnership (the
+    finance page's download)."""
+    found = Evidence.get_or_none(Evidence.id == evidence_id)
+    if found is None or found.state != "kept":
+        raise NotFound("There is no such file kept.")
+    proposal = found.claim.proposal if found.claim_id else found.condition.proposal
+    require(actor, proposal.year.partnership_id, "finance", "chair",
+            doing="download a claim's or a condition's evidence")
+    return evidence.content_of(found.id)
+
+
 def post_of(claim_id: int) -> tuple[str, str] | None:
     """Where the claim's finance-channel post is (channel, ts), once it was delivered."""
     found = _claim(claim_id)
@@ -334,6 +346,26 @@ def by_spend_line(entry_ids: list[int]) -> dict[int, ClaimView]:
     """The claim each spend line paid (a line with none is central spend)."""
     found = list(Claim.select().where(Claim.spend_entry.in_(entry_ids)))
     return {c.spend_entry_id: c for c in _views(found)}
+
+
+def paid_lines(year_ids: list[int]) -> dict[int, tuple[str, tuple[str, ...]]]:
+    """For the spend sheet: each spend line of these years paid on a claim, with the claim's
+    reference and its files' names (with the start of each file's SHA-256)."""
+    found = (Claim.select(Claim.id, Claim.number, Claim.spend_entry, Proposal.number,
+                          FinancialYear.label)
+             .join(Proposal).join(FinancialYear)
+             .where(Proposal.year.in_(year_ids) & Claim.spend_entry.is_null(False))
+             .tuples())
+    refs = {cid: (entry, claim_ref(reference(label, pnum), number))
+            for cid, number, entry, pnum, label in found}
+    files: dict[int, list[str]] = {cid: [] for cid in refs}
+    for cid, name, state, sha in (Evidence.select(Evidence.claim, Evidence.name, Evidence.state,
+                                                  Evidence.sha256)
+                                  .where(Evidence.claim.in_(list(refs)))
+                                  .order_by(Evidence.id).tuples()):
+        files[cid].append(f"{name} (SHA-256 {sha[:12]})" if state == "kept"
+                          else f"{name} (missing)")
+    return {entry: (ref, tuple(files[cid])) for cid, (entry, ref) in refs.items()}
 
 
 def _views(found: list[Claim]) -> list[ClaimView]:

@@ -201,8 +201,14 @@ def _spend_rows(lines: Iterable[SpendRow]) -> Iterator[list]:
             line.partnership, line.year_label, line.ref, line.title, line.id, line.spent_on,
             line.quarter, line.amount_pence, "Correction" if line.is_correction else "Spend",
             line.memo, line.reference or None, line.reverses_id, line.actor,
-            _local(line.created_at),
+            _local(line.created_at), _paid_on(line),
         ]
+
+
+def _paid_on(line: SpendRow) -> str | None:
+    if not line.paid:
+        return None
+    return f"{line.paid}: {line.evidence}" if line.evidence else line.paid
 
 
 def _decision_rows(decisions: Iterable[DecisionRow]) -> Iterator[list]:
