@@ -3,12 +3,13 @@ someone in no partnership, what the tracker is and who to ask; for the tracker's
 button that sets a partnership up."""
 import logging
 
-from backend.domain import deadlines, partnerships, proposals, years
+from backend.domain import conditions, deadlines, partnerships, proposals, years
 from backend.domain.actors import Actor
 from backend.domain.errors import NotFound
 from backend.domain.forecast import figures
 from backend.domain.pots import year_figures
 from backend.slack.blocks import button, context, header, pots_blocks, proposal_line, section
+from backend.slack.claim_messages import conditions_blocks
 from backend.slack.forecast_blocks import home_blocks
 from bot.commands.deadlines import deadline_line
 from bot.commands.setup import admins_line
@@ -66,6 +67,10 @@ def home_view(user_id: str, settings) -> dict:
     own = proposals.list_for_person(user_id, limit=15)
     blocks.append(section("\n".join(proposal_line(p) for p in own)[:2990]) if own
                   else section("None yet."))
+    waiting = conditions.outstanding_for([p.id for p in own if p.status == "approved"])
+    for items in waiting.values():
+        blocks += conditions_blocks(items, heading=f"*Conditions to meet on {items[0].ref}* "
+                                    f"(`/crg conditions {items[0].ref}`)") if items else []
     for pid in mine[:3]:
         try:
             blocks += [{"type": "divider"}] + pots_blocks(year_figures(years.find_year(pid)))
