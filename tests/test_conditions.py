@@ -1,13 +1,16 @@
 """The grant's conditions: a partnership's template, attached to each project the PCC approves,
 met by its lead and accepted by an admin; money waits on those due before release. The domain
 directly, the command line as a process, and Slack through signed requests."""
+import io
 import json
 
+import openpyxl
 import pytest
 
 from backend.domain import conditions, people, spend
 from backend.domain.actors import Actor
 from backend.domain.errors import Conflict, InvalidInput, NotAllowed
+from backend.domain.exports import service
 from bot.background import drain
 from models import AuditRecord, FinanceChannel
 from tests.builders import ADMIN, approved, submit as propose_only, to_opcc
@@ -78,6 +81,16 @@ def test_spend_waits_for_release_conditions_and_each_step_is_checked(db):
     assert line.amount_pence == 10_000  # the year-end condition does not hold money back
     with pytest.raises(Conflict, match="waived already"):
         conditions.waive(ADMIN, dbs.id, "again")
+
+    # The spend sheet (the monitoring return) lists them, the outstanding one marked.
+    out = io.BytesIO()
+    service.write_spend_sheet(service.select(ADMIN, year.partnership_id, "2024/25"), out)
+    book = openpyxl.load_workbook(io.BytesIO(out.getvalue()))
+    assert book.sheetnames == ["Summary", "Projects", "Spend", "Decisions", "Conditions"]
+    rows = [r for r in book["Conditions"].iter_rows(min_row=2, values_only=True) if r[2]]
+    assert [(r[4], r[6], r[7]) for r in rows] == [
+        ("Signed grant agreement", "Met", "No"), ("DBS checks", "Waived", "No"),
+        ("Year-end return", "Outstanding", "Yes")]
 
 
 def test_the_command_line_keeps_the_template_and_a_projects_conditions(crg, db):

@@ -217,6 +217,13 @@ def test_a_claim_cannot_be_approved_while_a_release_condition_is_outstanding(sla
     assert "“Signed grant agreement”" in said and "Logo" not in said
     assert Claim.get_by_id(claim.id).state == "pending"
     assert LedgerEntry.select().where(LedgerEntry.kind == "spend").count() == 0
+    # The finance dashboard shows what is outstanding.
+    browser = slack.app.test_client()
+    assert browser.get("/finance/login/" + login_links.issue(
+        Actor(FINANCE), year.partnership_id)).status_code == 303
+    html = browser.get(f"/finance/{year.partnership_id}/2024").get_data(as_text=True)
+    outstanding = html.split('id="conditions"', 1)[1].split("<h2", 1)[0]
+    assert "CRG-2024/25-001" in outstanding and "Signed grant agreement" in outstanding
     # Direct spend is refused the same way, before the form opens.
     assert "No money can be released" in refused_before_the_form(slack, f"spend {REF}", FINANCE)
     # The lead marks it met with the signed agreement; an admin accepts; the money can go.
@@ -280,3 +287,30 @@ def test_a_file_slack_cannot_serve_leaves_the_claim_and_tells_the_lead_which(sla
     assert states == {"invoice.pdf": "kept", "photo.png": "missing"}
     [told] = {t for t in texts_to(slack.fake, LEAD) if "could not keep" in t}
     assert "“photo.png”" in told and "CRG-2024/25-001/C1" in told and "invoice" not in told
+
+
+def test_files_a_dead_process_never_fetched_are_fetched_by_the_clock(slack):
+    from datetime import date, timedelta
+
+    from backend.domain import times
+    from backend.domain.evidence import SentFile
+    from jobs.housekeeping import fetch_left_behind
+
+    year, pid = funded()
+    receipt = slack.fake.add_file("receipt.pdf", PDF)
+    made, fetch = claims.make(Actor(LEAD), pid, 5_000, date(2024, 9, 1), "Leaflets", "R-7",
+                              [SentFile(receipt, "receipt.pdf")], submission_key="cli:1")
+    assert [e.state for e in made.files] == ["pending"] and fetch
+    assert fetch_left_behind(slack.settings, times.now()) == 0  # too soon: its request may yet
+    assert fetch_left_behind(slack.settings, times.now() + timedelta(minutes=3)) == 1
+    [kept] = claims.get(made.id).files
+    assert (kept.state, kept.sha256) == ("kept", hashlib.sha256(PDF).hexdigest())
+    assert evidence.content_of(kept.id)[1] == PDF
+
+
+def test_without_a_finance_channel_finance_staff_get_the_claim_by_dm(slack):
+    year, pid = funded(channel=False)
+    make_claim(slack, [(slack.fake.add_file("a.pdf", PDF), "a.pdf")])
+    [dm] = [c for c in slack.fake.calls_to("chat.postMessage") if c.args["channel"] == FINANCE
+            and "CRG-2024/25-001/C1" in c.args["text"]]
+    assert "claim_approve" in shown(dm)

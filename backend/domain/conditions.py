@@ -204,6 +204,13 @@ def for_project(proposal_id: int) -> list[ConditionView]:
         ProjectCondition.proposal == proposal_id).order_by(ProjectCondition.id)]
 
 
+def for_projects(proposal_ids: list[int]) -> list[ConditionView]:
+    """Every condition of these projects, project by project."""
+    return [_view(c) for c in ProjectCondition.select().where(
+        ProjectCondition.proposal.in_(proposal_ids))
+        .order_by(ProjectCondition.proposal, ProjectCondition.id)]
+
+
 def outstanding_for(proposal_ids: list[int]) -> dict[int, list[ConditionView]]:
     """Each project's conditions not yet met or waived."""
     found: dict[int, list[ConditionView]] = {pid: [] for pid in proposal_ids}

@@ -9,7 +9,7 @@ person who sent it is told which file it was; the claim itself is kept.
 """
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from backend.domain import times
 from backend.domain.actors import slack_user_of
@@ -76,11 +76,18 @@ def note_pending(files: list[SentFile], *, claim=None, condition=None) -> list[i
                             name=f.name, state="pending", created_at=now).id for f in files]
 
 
-def pending(evidence_ids: list[int] | None = None) -> list[tuple[int, str]]:
-    """(id, Slack file id) of evidence not yet fetched: these, or all of them."""
+LEFT_BEHIND = timedelta(minutes=2)  # a file still pending this long was not fetched by its request
+
+
+def pending(evidence_ids: list[int] | None = None, *,
+            noted_before: datetime | None = None) -> list[tuple[int, str]]:
+    """(id, Slack file id) of evidence not yet fetched: these, or all of them (noted before a
+    moment: the clock's, for files a process that died never fetched)."""
     query = Evidence.select(Evidence.id, Evidence.slack_file_id).where(Evidence.state == "pending")
     if evidence_ids is not None:
         query = query.where(Evidence.id.in_(evidence_ids))
+    if noted_before is not None:
+        query = query.where(Evidence.created_at < noted_before)
     return [(e.id, e.slack_file_id) for e in query.order_by(Evidence.id)]
 
 

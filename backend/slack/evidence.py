@@ -18,11 +18,13 @@ log = logging.getLogger("crg.slack.evidence")
 DOWNLOAD_TIMEOUT = 30
 
 
-def fetch_all(settings: Settings, evidence_ids: list[int] | None = None) -> int:
-    """Fetch these pending files (or every pending one); how many were kept."""
+def fetch_all(settings: Settings, evidence_ids: list[int] | None = None, *,
+              noted_before=None) -> int:
+    """Fetch these pending files (or every pending one noted before a moment); how many were
+    kept."""
     client = make_client(settings, max_retries=2)
     kept = 0
-    for evidence_id, file_id in evidence.pending(evidence_ids):
+    for evidence_id, file_id in evidence.pending(evidence_ids, noted_before=noted_before):
         kept += _fetch(client, settings, evidence_id, file_id)
     return kept
 

@@ -68,6 +68,8 @@ def year(partnership_id: int, start_year: int):
         sort_urls={key: view(**query.sort_link(key)) for key in project_table.COLUMNS},
         clear_url=view(**query.params(pot="", rag="", profile="", search="")),
         project_url=_project_urls(here, query),
+        outstanding=[items for items in conditions.outstanding_for(
+            [p.id for p in forecast.projects]).values() if items],
         xlsx=url_for("finance.workbook", partnership=partnership_id, start_year=start_year),
         json=url_for("finance.giving360", partnership=partnership_id, start_year=start_year))
 

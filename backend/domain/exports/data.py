@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from peewee import fn
 
-from backend.domain import claims, directory, fiscal, times
+from backend.domain import claims, conditions, directory, fiscal, times
 from backend.domain.errors import Conflict
 from backend.domain.ledger import SPEND, SPEND_REVERSAL
 from backend.domain.money import format_pence
@@ -151,6 +151,12 @@ class ExportData:
                            -amount if kind == SPEND_REVERSAL else amount, memo, ref_text,
                            reverses, directory.describe_actor(actor, self.names), created,
                            how, "; ".join(files))
+
+    def conditions(self) -> list[tuple]:
+        """Each project's grant conditions, by project: (project, condition) pairs."""
+        projects = {p.id: p for p in self.projects}
+        found = conditions.for_projects(list(projects))
+        return [(projects[c.proposal_id], c) for c in found]
 
     def decisions(self) -> Iterator[DecisionRow]:
         """Every decision on the years' proposals (funded or not), year by year, oldest first."""

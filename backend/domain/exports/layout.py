@@ -70,6 +70,13 @@ SPEND = (
     # "Central" (recorded by finance), or the claim it paid with its files' names and hashes
     Column("Paid on", 16, wrap=True),
 )
+# Written only when some project of the selection has grant conditions.
+CONDITIONS = (
+    Column("Partnership", 16, wrap=True), Column("Year", 8), Column("Reference", 17),
+    Column("Project", 30, wrap=True), Column("Condition", 34, wrap=True),
+    Column("When it must be met", 18, wrap=True), Column("State", 16, wrap=True),
+    Column("Outstanding", 11), Column("Note or reason", 40, wrap=True),
+)
 DECISIONS = (
     Column("Partnership", 16, wrap=True), Column("Year", 8), Column("Reference", 17),
     Column("Project", 34, wrap=True), Column("When", 15, "datetime"),

@@ -26,6 +26,7 @@ from backend.domain.exports.data import (
     YearRow,
 )
 from backend.domain.exports.layout import (
+    CONDITIONS,
     DECISIONS,
     ONE_PAGE,
     PER_SELECTION,
@@ -66,6 +67,9 @@ def sheet_rows(data: ExportData) -> Iterator[tuple[str, tuple[Column, ...], Iter
     yield "Projects", PROJECTS, _project_rows(data.projects, spend_blocks, 2)
     yield "Spend", SPEND, _spend_rows(data.spend())
     yield "Decisions", DECISIONS, _decision_rows(data.decisions())
+    held = data.conditions()
+    if held:  # the grant's conditions, met or outstanding: for the monitoring return
+        yield "Conditions", CONDITIONS, _condition_rows(held)
 
 
 def write_workbook(data: ExportData, out, title: str = "") -> None:
@@ -203,6 +207,13 @@ def _spend_rows(lines: Iterable[SpendRow]) -> Iterator[list]:
             line.memo, line.reference or None, line.reverses_id, line.actor,
             _local(line.created_at), _paid_on(line),
         ]
+
+
+def _condition_rows(held) -> Iterator[list]:
+    for project, c in held:
+        yield [project.partnership, project.year_label, project.ref, project.title, c.title,
+               c.due_label.capitalize(), c.state_label.capitalize(),
+               "Yes" if c.outstanding else "No", c.answer or c.note or None]
 
 
 def _paid_on(line: SpendRow) -> str | None:
