@@ -192,6 +192,11 @@ def test_a_claim_over_what_is_left_is_refused_and_pending_claims_count(slack):
     errors = submit(slack, view, claiming([(slack.fake.add_file("b.pdf", PDF), "b.pdf")],
                                           amount="600"), LEAD)
     assert "£500 left to claim" in errors["amount"]
+    late = submit(slack, view, claiming([(slack.fake.add_file("c.pdf", PDF), "c.pdf")],
+                                        amount="100", day="2025-04-01"), LEAD)
+    assert "is outside 2024/25" in late["date"]
+    none = submit(slack, view, claiming([], amount="100"), LEAD)
+    assert "Attach the invoice or receipt" in none["files"]
     assert Claim.select().count() == 1 and first.state == "pending"
     # A direct spend cannot take what the pending claim waits for either.
     with pytest.raises(Exception, match="£500 of its approved"):
@@ -238,6 +243,9 @@ def test_a_claim_cannot_be_approved_while_a_release_condition_is_outstanding(sla
     assert drain(timeout=15)
     assert conditions.get(agreement.id).state == "submitted"
     assert [e.state for e in evidence.of_condition(agreement.id)] == ["kept"]
+    page = browser.get(f"/finance/{year.partnership_id}/2024/projects/1").get_data(as_text=True)
+    [href] = re.findall(r'<a href="(/finance/evidence/[^"]+)" download>agreement.pdf</a>', page)
+    assert browser.get(href).data == PDF
     conditions.accept(ADMIN, agreement.id)
     slack.slack.action("claim_approve", str(claim.id), user_id=FINANCE,
                        channel_id=FINANCE_CHANNEL)
@@ -287,6 +295,23 @@ def test_a_file_slack_cannot_serve_leaves_the_claim_and_tells_the_lead_which(sla
     assert states == {"invoice.pdf": "kept", "photo.png": "missing"}
     [told] = {t for t in texts_to(slack.fake, LEAD) if "could not keep" in t}
     assert "“photo.png”" in told and "CRG-2024/25-001/C1" in told and "invoice" not in told
+    # Finance asks for it; the lead attaches it again with the answer, and it is kept.
+    assert answered_form(slack, "claim_query", claim.id, FINANCE, "question",
+                         "The photo did not come through: please attach it again.") == {}
+    assert drain(timeout=15)
+    before = len(slack.fake.calls_to("views.open"))
+    slack.slack.action("claim_answer", str(claim.id), user_id=LEAD, channel_id=None)
+    view = slack.fake.wait_for("views.open", before + 1)[-1].arg("view")
+    assert [b["element"]["type"] for b in view["blocks"] if b.get("block_id") == "files"] == [
+        "file_input"]
+    again = slack.fake.add_file("photo.png", b"\x89PNG again", "image/png")
+    assert submit(slack, view, {"answer": {"value": plain_text("Here it is.")},
+                                "files": {"value": file_input((again, "photo.png"))}},
+                  LEAD) == {}
+    assert drain(timeout=15)
+    assert [(e.name, e.state) for e in claims.get(claim.id).files] == [
+        ("invoice.pdf", "kept"), ("photo.png", "missing"), ("photo.png", "kept")]
+    assert claims.get(claim.id).state == "pending"
 
 
 def test_files_a_dead_process_never_fetched_are_fetched_by_the_clock(slack):

@@ -225,9 +225,17 @@ def may_answer(actor: Actor, claim_id: int) -> ClaimView:
     return get(claim_id)
 
 
-def answer(actor: Actor, claim_id: int, text: str) -> ClaimView:
-    """The lead's answer: the claim goes back to finance."""
-    return _move(actor, claim_id, "answer", _said(text, "answer", "answer"), may_answer)
+def answer(actor: Actor, claim_id: int, text: str,
+           files: list[SentFile] | tuple = ()) -> tuple[ClaimView, list[int]]:
+    """The lead's answer, perhaps with more files (a missing receipt): the claim goes back to
+    finance. The ids of the new files to fetch come with it."""
+    files = evidence.checked(files)
+    fetch: list[int] = []
+    with write_transaction():
+        done = _move(actor, claim_id, "answer", _said(text, "answer", "answer"), may_answer)
+        if files:
+            fetch = evidence.note_pending(files, claim=claim_id)
+    return (get(claim_id) if files else done), fetch
 
 
 def _said(text: str, field: str, what: str) -> str:

@@ -155,17 +155,23 @@ def content_of(evidence_id: int) -> tuple[EvidenceView, bytes]:
 
 
 def of_claims(claim_ids: list[int]) -> dict[int, list[EvidenceView]]:
-    found: dict[int, list[EvidenceView]] = {c: [] for c in claim_ids}
-    query = (Evidence.select(*_LIGHT, Evidence.claim).where(Evidence.claim.in_(claim_ids))
-             .order_by(Evidence.id))
-    for e in query:
-        found[e.claim_id].append(view(e))
-    return found
+    return _of(Evidence.claim, claim_ids)
 
 
 def of_condition(condition_id: int) -> list[EvidenceView]:
-    return [view(e) for e in Evidence.select(*_LIGHT).where(Evidence.condition == condition_id)
-            .order_by(Evidence.id)]
+    return of_conditions([condition_id])[condition_id]
+
+
+def of_conditions(condition_ids: list[int]) -> dict[int, list[EvidenceView]]:
+    return _of(Evidence.condition, condition_ids)
+
+
+def _of(owner, ids: list[int]) -> dict[int, list[EvidenceView]]:
+    """The files of each of these claims (or conditions), without their bytes."""
+    found: dict[int, list[EvidenceView]] = {i: [] for i in ids}
+    for e in Evidence.select(*_LIGHT, owner).where(owner.in_(ids)).order_by(Evidence.id):
+        found[getattr(e, owner.name + "_id")].append(view(e))
+    return found
 
 
 # Everything but the bytes: a list of files never reads megabytes it does not show.

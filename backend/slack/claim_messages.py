@@ -105,8 +105,8 @@ def evidence_missing(payload, settings):
     f = evidence.get(payload["evidence"])
     about = evidence.belongs_to(f.id)
     return (f":warning: I could not keep the file “{escape(f.name)}” of {about}: "
-            f"{escape(f.problem)}. The rest is saved; send the file to finance another way, "
-            f"or attach it when you answer a query."), []
+            f"{escape(f.problem)}. The rest is saved. Attach the file again when you answer "
+            "finance's query about it, or send it to finance another way."), []
 
 
 # -- conditions ----------------------------------------------------------------------------------

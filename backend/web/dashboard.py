@@ -8,7 +8,16 @@ as at another day. Only for those who see a partnership's whole forecast (`forec
 """
 from flask import Blueprint, request, url_for
 
-from backend.domain import claims, conditions, fiscal, progress, proposals, spend, times
+from backend.domain import (
+    claims,
+    conditions,
+    evidence,
+    fiscal,
+    progress,
+    proposals,
+    spend,
+    times,
+)
 from backend.domain.audit import HistoryLine
 from backend.domain.errors import NotAllowed
 from backend.domain.forecast import access, figures, profiles
@@ -97,7 +106,8 @@ def project(partnership_id: int, start_year: int, number: int):
         project=forecast, proposal=found, errors=errors, query=query,
         quarters=figures.quarter_rows(forecast, start_year), lines=lines,
         claims=claims.for_project(found.id), paid_by=claims.by_spend_line([l.id for l in lines]),
-        conditions=conditions.for_project(found.id),
+        conditions=conditions.for_project(found.id), condition_files=evidence.of_conditions(
+            [c.id for c in conditions.for_project(found.id)]),
         reports=progress.reports_for(found.id), history=proposals.history(found.id),
         reprofiles=profiles.history(found.id), rule=RULE, describe=describe,
         as_at=query.on or times.today_local(),

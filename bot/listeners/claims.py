@@ -54,9 +54,18 @@ def register(app, settings) -> None:
         def submit(ack, body, view, client):
             actor = actor_of(body, settings)
             thing = number(str(metadata(view).get("id") or "")) or 0
+            values = view["state"]["values"]
             field = claim_forms.ASK[callback][3]
+            if callback == "claim_answer":  # the answer may bring files
+                done = saved(ack, lambda: claims.answer(
+                    actor, thing, claim_forms.asked(values, callback),
+                    claim_forms.sent_files(values)),
+                    lambda refusal: errors_for(refusal, (field, "files")))
+                if done is not REFUSED:
+                    _fetch_later(settings, done[1])
+                return
             saved(ack, lambda: _ANSWERED[callback](
-                actor, thing, claim_forms.asked(view["state"]["values"], callback)),
+                actor, thing, claim_forms.asked(values, callback)),
                 lambda refusal: errors_for(refusal, (field,)))
         return submit
 

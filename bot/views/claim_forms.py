@@ -92,6 +92,8 @@ def ask_form(callback: str, thing_id: int, about: str) -> dict:
     title, label, submit, field = ASK[callback]
     blocks = [context(context_text(shorten(about, 1500))),
               _text_input(field, label, multiline=True, max_length=3000)]
+    if callback == "claim_answer":  # a receipt that was missing, or one finance asked for
+        blocks.append(files_input("More evidence, if asked", optional=True))
     return _modal(callback, title, submit, blocks, {"id": thing_id})
 
 
