@@ -206,6 +206,7 @@ def test_a_claim_over_what_is_left_is_refused_and_pending_claims_count(slack):
 def test_a_claim_cannot_be_approved_while_a_release_condition_is_outstanding(slack):
     year = partnership()
     people.grant(ADMIN, year.partnership_id, FINANCE, "finance")
+    people.grant(ADMIN, year.partnership_id, "U0TEAM01", "admin")
     conditions.add_template(ADMIN, year.partnership_id, "Signed grant agreement",
                             "The agreement signed by the lead organisation.", "release", True)
     conditions.add_template(ADMIN, year.partnership_id, "Logo on publicity", "", "ongoing")
@@ -214,6 +215,11 @@ def test_a_claim_cannot_be_approved_while_a_release_condition_is_outstanding(sla
     assert [(c.title, c.state) for c in conditions.for_project(pid)] == [
         ("Signed grant agreement", "outstanding"), ("Logo on publicity", "outstanding")]
     claim = make_claim(slack, [(slack.fake.add_file("a.pdf", PDF), "a.pdf")])
+    post = [c for c in slack.fake.calls_to("chat.postMessage")
+            if c.args["channel"] == FINANCE_CHANNEL][-1]
+    assert "Not payable yet" in shown(post) and "Signed grant agreement" in shown(post)
+    slack.slack.event({"type": "app_home_opened", "user": FINANCE, "tab": "home"})
+    assert "Claim *CRG-2024/25-001/C1*" in json.dumps(slack.fake.last("views.publish").arg("view"))
     slack.slack.action("claim_approve", str(claim.id), user_id=FINANCE,
                        channel_id=FINANCE_CHANNEL)
     assert drain(timeout=15)
@@ -242,6 +248,11 @@ def test_a_claim_cannot_be_approved_while_a_release_condition_is_outstanding(sla
                   LEAD) == {}
     assert drain(timeout=15)
     assert conditions.get(agreement.id).state == "submitted"
+    slack.slack.event({"type": "app_home_opened", "user": "U0TEAM01", "tab": "home"})
+    assert "marked met, waiting for you" in json.dumps(
+        slack.fake.last("views.publish").arg("view"))
+    assert any("says “Signed grant agreement” is met" in t
+               for t in texts_to(slack.fake, "U0TEAM01"))
     assert [e.state for e in evidence.of_condition(agreement.id)] == ["kept"]
     page = browser.get(f"/finance/{year.partnership_id}/2024/projects/1").get_data(as_text=True)
     [href] = re.findall(r'<a href="(/finance/evidence/[^"]+)" download>agreement.pdf</a>', page)

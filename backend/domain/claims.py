@@ -139,6 +139,11 @@ def make(actor: Actor, proposal_id: int, amount_pence: int, cost_on: date, memo:
 
 # -- finance's decisions -----------------------------------------------------------------------
 
+def may_see_waiting(actor: Actor, partnership_id: int) -> bool:
+    """Whether to show this person the claims waiting for finance (finance staff, admins)."""
+    return role_of(actor, partnership_id) in ("finance", "admin")
+
+
 def may_decide(actor: Actor, claim_id: int) -> ClaimView:
     """The claim, if this person (finance staff or an admin) may approve, query or reject it
     now: asked before any form opens, and again as it is saved."""
@@ -343,6 +348,13 @@ def post_of(claim_id: int) -> tuple[str, str] | None:
     """Where the claim's finance-channel post is (channel, ts), once it was delivered."""
     found = _claim(claim_id)
     return (found.post_channel, found.post_ts) if found.post_ts else None
+
+
+def waiting_in(partnership_id: int, limit: int = 10) -> list[ClaimView]:
+    """Claims of the partnership waiting for finance, oldest first (the App Home's list)."""
+    return _views(list(Claim.select().join(Proposal).join(FinancialYear).where(
+        (FinancialYear.partnership == partnership_id) & Claim.state.in_(CLAIMS_WAITING))
+        .order_by(Claim.created_at, Claim.id).limit(limit)))
 
 
 def for_project(proposal_id: int) -> list[ClaimView]:

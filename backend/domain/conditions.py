@@ -15,7 +15,7 @@ from backend.domain.outbox.notes import Note, tell
 from backend.domain.people import admins_of
 from backend.domain.permissions import refuse, require
 from backend.domain.workflow import reference
-from models import ConditionTemplate, Proposal, ProjectCondition
+from models import ConditionTemplate, FinancialYear, Proposal, ProjectCondition
 
 DUES = {"release": "before any money is released", "year_end": "before the year-end return",
         "ongoing": "ongoing"}
@@ -219,6 +219,13 @@ def outstanding_for(proposal_ids: list[int]) -> dict[int, list[ConditionView]]:
                                              ).order_by(ProjectCondition.id):
         found[c.proposal_id].append(_view(c))
     return found
+
+
+def waiting_for_admin(partnership_id: int, limit: int = 10) -> list[ConditionView]:
+    """Conditions the leads marked met, waiting for an admin to accept them."""
+    return [_view(c) for c in ProjectCondition.select().join(Proposal).join(FinancialYear).where(
+        (FinancialYear.partnership == partnership_id) & (ProjectCondition.state == "submitted"))
+        .order_by(ProjectCondition.updated_at).limit(limit)]
 
 
 def release_blockers(proposal_id: int) -> list[str]:

@@ -45,6 +45,11 @@ def claim_blocks(c: ClaimView, *, buttons: bool = True) -> list[dict]:
     for kind, author, said in c.conversation[-6:]:
         asked = "Finance asked" if kind == "query" else "The lead answered"
         blocks.append(section(f"*{asked}* ({who(author)}): " + section_text(shorten(said, 1500))))
+    blockers = conditions.release_blockers(c.proposal_id) if c.waiting else []
+    if blockers:
+        blocks.append(context(":warning: Not payable yet: the project's conditions before "
+                              "release are not met: " + "; ".join(
+                                  f"“{escape(shorten(t, 100))}”" for t in blockers[:5])))
     if c.waiting and buttons:
         value = str(c.id)
         blocks.append({"type": "actions", "block_id": f"claim_{c.id}", "elements": [
