@@ -137,11 +137,20 @@ def test_a_lead_claims_with_two_files_finance_queries_the_lead_answers_finance_a
     assert updated.args["channel"] == FINANCE_CHANNEL and "claim_approve" not in \
         shown(updated) and "Approved by" in shown(updated)
     assert any("is approved and recorded as spend line" in t for t in texts_to(slack.fake, LEAD))
-    trail = [a.action for a in AuditRecord.select().where(AuditRecord.entity == "claim")
-             .order_by(AuditRecord.id)]
-    assert trail == ["claim.make", "claim.query", "claim.answer", "claim.approve"]
-    assert [a.actor.split(" ")[0] for a in AuditRecord.select().where(
-        AuditRecord.entity == "claim").order_by(AuditRecord.id)] == [LEAD, FINANCE, LEAD, FINANCE]
+    trail = [(a.action, a.actor.split(" ")[0]) for a in AuditRecord.select().where(
+        AuditRecord.entity == "claim").order_by(AuditRecord.id)]
+    assert trail == [("claim.make", LEAD), ("evidence.kept", "system:evidence"),
+                     ("evidence.kept", "system:evidence"), ("claim.query", FINANCE),
+                     ("claim.answer", LEAD), ("claim.approve", FINANCE)]
+    kept_on_record = [json.loads(a.after) for a in AuditRecord.select().where(
+        AuditRecord.action == "evidence.kept").order_by(AuditRecord.id)]
+    assert [(k["file"], k["sha256"]) for k in kept_on_record] == [
+        ("invoice.pdf", hashlib.sha256(PDF).hexdigest()),
+        ("receipt.jpg", hashlib.sha256(JPEG).hexdigest())]
+    [posted] = [a for a in AuditRecord.select().where(AuditRecord.action == "ledger.spend")
+                if json.loads(a.after)["entry"] == line.id]
+    assert posted.actor.startswith(FINANCE) and json.loads(posted.after)["reference"] == \
+        "CRG-2024/25-001/C1"
 
     # The finance page lists the claim with its files, byte for byte what was uploaded; the
     # spend line names the claim.

@@ -11,8 +11,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from backend.domain import times
-from backend.domain.actors import slack_user_of
+from backend.domain import audit, times
+from backend.domain.actors import Actor, slack_user_of
 from backend.domain.database import write_transaction
 from backend.domain.errors import InvalidInput
 from backend.domain.outbox.notes import Note, tell
@@ -106,6 +106,8 @@ def keep(evidence_id: int, content: bytes, mimetype: str = "") -> EvidenceView:
         found.mimetype = (mimetype or "")[:100]
         found.state, found.fetched_at = "kept", times.now()
         found.save()
+        _record(found, "evidence.kept", {"file": found.name, "size": found.size,
+                                         "sha256": found.sha256})
     return view(found)
 
 
@@ -118,11 +120,25 @@ def missing(evidence_id: int, problem: str) -> EvidenceView:
             return view(found)
         found.state, found.problem, found.fetched_at = "missing", problem[:500], times.now()
         found.save()
+        _record(found, "evidence.missing", {"file": found.name, "problem": found.problem})
         owner, partnership_id = _sender_of(found)
         if owner[:1] in ("U", "W"):
             tell(Note(owner, "evidence_missing", "evidence_missing", {"evidence": found.id},
                       partnership_id=partnership_id))
     return view(found)
+
+
+# Who fetches and keeps the files, on the audit trail: the app itself, on the sender's behalf.
+FETCHER = Actor(id="system:evidence", name="the evidence fetcher")
+
+
+def _record(found: Evidence, action: str, after: dict) -> None:
+    """The file's fate on the trail of what it is evidence for (its claim, or its project)."""
+    owner, partnership_id = _sender_of(found)
+    entity, entity_id = (("claim", found.claim_id) if found.claim_id
+                         else ("proposal", found.condition.proposal_id))
+    audit.record(FETCHER, action, entity, entity_id, partnership_id=partnership_id,
+                 after=after | {"evidence": found.id, "sent_by": owner})
 
 
 def _sender_of(found: Evidence) -> tuple[str, int]:

@@ -31,7 +31,11 @@ blueprint = Blueprint("dashboard", __name__, url_prefix="/finance", template_fol
 pages.install(blueprint)
 # How the history names what is not a decision (decisions have their words in `workflow`).
 OTHER_ACTIONS = {"submit": "Proposed", "edit": "Edited", "resubmit": "Resubmitted",
-                 "reprofile": "Re-profiled", "report": "Progress reported"}
+                 "reprofile": "Re-profiled", "report": "Progress reported",
+                 "add": "Grant condition added", "mark_met": "Grant condition marked met",
+                 "accept": "Grant condition accepted", "send_back": "Grant condition sent back",
+                 "waive": "Grant condition waived", "kept": "Evidence kept",
+                 "missing": "Evidence missing"}
 WHOLE_ONLY = ("The finance dashboard shows a partnership's whole forecast, which is for its "
               "finance staff, chairs and admins.")
 
