@@ -167,6 +167,7 @@ def test_a_lead_claims_with_two_files_finance_queries_the_lead_answers_finance_a
         got = browser.get(hrefs[name])
         assert got.status_code == 200 and got.data == body
         assert f'filename="{name}"' in got.headers["Content-Disposition"]
+    assert browser.get(hrefs["receipt.jpg"]).content_type == "image/jpeg"
     partner = slack.app.test_client()  # a partner has no finance page, nor its files
     assert partner.get(hrefs["invoice.pdf"]).status_code in (401, 403)
 
@@ -359,3 +360,49 @@ def test_without_a_finance_channel_finance_staff_get_the_claim_by_dm(slack):
     [dm] = [c for c in slack.fake.calls_to("chat.postMessage") if c.args["channel"] == FINANCE
             and "CRG-2024/25-001/C1" in c.args["text"]]
     assert "claim_approve" in shown(dm)
+
+
+def test_approvals_of_one_claim_at_once_pay_it_once(db):
+    import threading
+    from datetime import date
+
+    from backend.domain.errors import Conflict
+    from backend.domain.evidence import SentFile
+    from models import database
+
+    year, pid = funded(channel=False)
+    made, (file_id,) = claims.make(Actor(LEAD), pid, 5_000, date(2024, 9, 1), "Leaflets", "",
+                                   [SentFile("F0ONE001", "leaflets.pdf")],
+                                   submission_key="threads:1")
+    evidence.keep(file_id, PDF)
+    outcomes = []
+
+    def approve():
+        try:
+            outcomes.append(claims.approve(Actor(FINANCE), made.id).state)
+        except Conflict as refusal:
+            outcomes.append(refusal.message)
+        finally:
+            database.close()
+
+    threads = [threading.Thread(target=approve) for _ in range(4)]
+    [t.start() for t in threads]
+    [t.join(timeout=60) for t in threads]
+    assert sorted(outcomes)[-1] == "approved" and outcomes.count("approved") == 1
+    assert all("is approved already" in o for o in outcomes if o != "approved")
+    assert spend.so_far(pid).spent == 5_000
+
+
+@pytest.mark.parametrize("url, ours", [
+    ("https://files.slack.com/files-pri/T1-F1/download/invoice.pdf", True),
+    ("https://slack.com/x", True),
+    ("http://files.slack.com/files-pri/T1-F1/invoice.pdf", False),  # never in the clear
+    ("https://files.slack.com.evil.example/invoice.pdf", False),
+    ("https://evil.example/?https://files.slack.com/", False),
+    ("", False),
+])
+def test_the_bot_token_goes_only_to_slacks_own_addresses(url, ours):
+    from backend.settings import Settings
+    from backend.slack.evidence import _slacks_own
+
+    assert _slacks_own(url, Settings(slack_api_url="https://slack.com/api/")) is ours

@@ -8,6 +8,7 @@ person who sent it is told (`backend.domain.evidence.missing`).
 import logging
 import urllib.request
 from urllib.error import URLError
+from urllib.parse import urlsplit
 
 from backend.domain import evidence
 from backend.logs import log_event
@@ -29,6 +30,18 @@ def fetch_all(settings: Settings, evidence_ids: list[int] | None = None, *,
     return kept
 
 
+def _slacks_own(url: str, settings: Settings) -> bool:
+    """An address on Slack (files.slack.com), or on the Web API's own host when SLACK_API_URL
+    points elsewhere (a local fake): the only places the bot token may be sent."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "https" and (host == "slack.com" or host.endswith(".slack.com")):
+        return True
+    api = urlsplit(settings.slack_api_url)
+    return bool(host) and (parts.scheme, host, parts.port) == (api.scheme, api.hostname,
+                                                               api.port)
+
+
 def _fetch(client, settings: Settings, evidence_id: int, file_id: str) -> int:
     try:
         info = client.files_info(file=file_id)["file"]
@@ -41,8 +54,8 @@ def _fetch(client, settings: Settings, evidence_id: int, file_id: str) -> int:
                                       "limit for a file")
         return 0
     url = info.get("url_private_download") or info.get("url_private") or ""
-    if not url.startswith(("https://", "http://")):
-        evidence.missing(evidence_id, "Slack gave no address to download it from")
+    if not _slacks_own(url, settings):  # the bot token is never sent anywhere else
+        evidence.missing(evidence_id, "Slack gave no address of its own to download it from")
         return 0
     request = urllib.request.Request(url, headers={
         "Authorization": f"Bearer {settings.slack_bot_token}"})

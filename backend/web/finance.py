@@ -25,6 +25,12 @@ blueprint = Blueprint("finance", __name__, url_prefix="/finance", template_folde
 pages.install(blueprint)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 JSON = "application/json"
+# Evidence is served with its own type only when a browser cannot run it (never HTML or SVG).
+SERVED_AS_IS = {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/heic",
+                "text/plain", "text/csv", "application/msword", XLSX,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "application/vnd.ms-excel", "application/vnd.oasis.opendocument.text",
+                "application/vnd.oasis.opendocument.spreadsheet"}
 
 
 @blueprint.record_once
@@ -103,7 +109,8 @@ def evidence_file(evidence_id: int, name: str):
     """A claim's (or a condition's) file as the tracker keeps it: the same bytes that were sent."""
     kept, body = claims.evidence_file(pages.signed_in(), evidence_id)
     safe = "".join(c if c.isalnum() or c in "._- " else "_" for c in kept.name) or "evidence"
-    response = _download(body, safe, kept.mimetype or "application/octet-stream")
+    kind = kept.mimetype if kept.mimetype in SERVED_AS_IS else "application/octet-stream"
+    response = _download(body, safe, kind)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
