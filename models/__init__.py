@@ -29,6 +29,7 @@ __all__ = [
     "FinanceSession", "FinancialYear", "ForecastSettings", "LedgerEntry", "LoginLink", "Meeting",
     "Member",
     "OutboxMessage", "OutboxSender", "Partnership", "PartnershipOption", "Person", "Pot",
-    "Priority", "ProgressReport", "ProjectCondition", "Proposal", "Reminder", "ReminderSettings", "SchemaVersion",
+    "Priority", "ProgressReport", "ProjectCondition", "Proposal", "Reminder", "ReminderSettings",
+    "SchemaVersion",
     "SpendProfile", "database",
 ]

@@ -70,14 +70,39 @@ def make_claim(slack, files, **values):
     return Claim.select().order_by(Claim.id.desc()).first()
 
 
-def answered_form(slack, action, claim_id, user, field, text, channel=FINANCE_CHANNEL):
-    """Press a claim's button, and answer the one-question form it opened."""
+def pressed(slack, action, claim_id, user, channel=FINANCE_CHANNEL):
+    """Press a claim's button; the form it opened."""
     before = len(slack.fake.calls_to("views.open"))
     assert slack.slack.action(action, str(claim_id), user_id=user,
                               channel_id=channel).status_code == 200
     view = slack.fake.wait_for("views.open", before + 1)[-1].arg("view")
     assert view["callback_id"] == action
+    return view
+
+
+def answered_form(slack, action, claim_id, user, field, text, channel=FINANCE_CHANNEL):
+    """Press a claim's button, and answer the one-question form it opened."""
+    view = pressed(slack, action, claim_id, user, channel)
     return submit(slack, view, {field: {"value": plain_text(text)}}, user)
+
+
+def as_shown(view, **typed):
+    """A submission of `view` as it was opened (its initial values), with `typed` changed:
+    {block_id: value}, a file list for `files`."""
+    values = {}
+    for block in view["blocks"]:
+        element, block_id = block.get("element") or {}, block.get("block_id")
+        if block.get("type") != "input":
+            continue
+        if element["type"] == "datepicker":
+            values[block_id] = {"value": datepicker(typed.get(block_id,
+                                                              element.get("initial_date")))}
+        elif element["type"] == "file_input":
+            values[block_id] = {"value": file_input(*typed.get(block_id, ()))}
+        else:
+            values[block_id] = {"value": plain_text(typed.get(block_id,
+                                                              element.get("initial_value", "")))}
+    return values
 
 
 def test_a_lead_claims_with_two_files_finance_queries_the_lead_answers_finance_approves(slack):
@@ -107,7 +132,8 @@ def test_a_lead_claims_with_two_files_finance_queries_the_lead_answers_finance_a
     assert buttons == ["claim_approve", "claim_query", "claim_reject"]
     assert "invoice.pdf" in shown(post) and "CRG-2024/25-001/C1" in post.args["text"]
     assert any("is saved and waiting for finance" in t
-               for t in texts_to(slack.fake, LEAD, "chat.postEphemeral") + texts_to(slack.fake, LEAD))
+               for t in texts_to(slack.fake, LEAD, "chat.postEphemeral")
+               + texts_to(slack.fake, LEAD))
 
     # Finance asks; the lead hears, with an Answer button, and answers.
     assert answered_form(slack, "claim_query", claim.id, FINANCE, "question",
@@ -117,8 +143,14 @@ def test_a_lead_claims_with_two_files_finance_queries_the_lead_answers_finance_a
     asked = [c for c in slack.fake.calls_to("chat.postMessage") if c.args["channel"] == LEAD
              and "Finance has a question" in c.args["text"]]
     assert asked and "claim_answer" in shown(asked[-1])
-    assert answered_form(slack, "claim_answer", claim.id, LEAD, "answer",
-                         "Yes: 3 and 10 September.", channel=None) == {}
+    view = pressed(slack, "claim_answer", claim.id, LEAD, channel=None)
+    assert "Is the venue hire for both sessions?" in json.dumps(view["blocks"])
+    refused = submit(slack, view, as_shown(view, answer="Yes", amount="99,000"), LEAD)
+    assert refused["amount"].startswith(  # the claim itself does not count against it
+        "CRG-2024/25-001 has £2,000 left to claim")
+    assert submit(slack, view, as_shown(view, answer="Yes: 3 and 10 September.",
+                                        memo="Venue hire, sessions on 3 and 10 September"),
+                  LEAD) == {}
     assert drain(timeout=15)
     assert Claim.get_by_id(claim.id).state == "pending"
     assert any("The lead answered" in t for t in texts_to(slack.fake, FINANCE))
@@ -141,7 +173,8 @@ def test_a_lead_claims_with_two_files_finance_queries_the_lead_answers_finance_a
         AuditRecord.entity == "claim").order_by(AuditRecord.id)]
     assert trail == [("claim.make", LEAD), ("evidence.kept", "system:evidence"),
                      ("evidence.kept", "system:evidence"), ("claim.query", FINANCE),
-                     ("claim.answer", LEAD), ("claim.approve", FINANCE)]
+                     ("claim.edit", LEAD), ("claim.answer", LEAD), ("claim.approve", FINANCE)]
+    assert line.memo == "Venue hire, sessions on 3 and 10 September"  # as corrected
     kept_on_record = [json.loads(a.after) for a in AuditRecord.select().where(
         AuditRecord.action == "evidence.kept").order_by(AuditRecord.id)]
     assert [(k["file"], k["sha256"]) for k in kept_on_record] == [
@@ -320,15 +353,10 @@ def test_a_file_slack_cannot_serve_leaves_the_claim_and_tells_the_lead_which(sla
     assert answered_form(slack, "claim_query", claim.id, FINANCE, "question",
                          "The photo did not come through: please attach it again.") == {}
     assert drain(timeout=15)
-    before = len(slack.fake.calls_to("views.open"))
-    slack.slack.action("claim_answer", str(claim.id), user_id=LEAD, channel_id=None)
-    view = slack.fake.wait_for("views.open", before + 1)[-1].arg("view")
-    assert [b["element"]["type"] for b in view["blocks"] if b.get("block_id") == "files"] == [
-        "file_input"]
+    view = pressed(slack, "claim_answer", claim.id, LEAD, channel=None)
     again = slack.fake.add_file("photo.png", b"\x89PNG again", "image/png")
-    assert submit(slack, view, {"answer": {"value": plain_text("Here it is.")},
-                                "files": {"value": file_input((again, "photo.png"))}},
-                  LEAD) == {}
+    assert submit(slack, view, as_shown(view, answer="Here it is.",
+                                        files=[(again, "photo.png")]), LEAD) == {}
     assert drain(timeout=15)
     assert [(e.name, e.state) for e in claims.get(claim.id).files] == [
         ("invoice.pdf", "kept"), ("photo.png", "missing"), ("photo.png", "kept")]

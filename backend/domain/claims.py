@@ -92,33 +92,15 @@ def make(actor: Actor, proposal_id: int, amount_pence: int, cost_on: date, memo:
          claimant_name: str = "") -> tuple[ClaimView, list[int]]:
     """A new claim, waiting for finance, and the ids of its files to fetch. A resubmission with
     the same key (Slack's retry, a double click) finds the claim already made."""
-    memo = texts.kept(memo, "memo", texts.NOTE, "note of what it was for")
-    invoice_ref = texts.kept(invoice_ref, "invoice_ref", texts.REFERENCE,
-                             "invoice or receipt reference")
     files = evidence.checked(files)
-    errors = {}
-    if not memo:
-        errors["memo"] = "Say what the money was spent on."
-    if not files:
-        errors["files"] = ("Attach the invoice or receipt: a claim is paid against its "
-                           "evidence.")
-    if amount_pence <= 0:
-        errors["amount"] = "The amount claimed must be more than £0."
-    if errors:
-        raise FieldErrors(errors)
+    memo, invoice_ref = _checked(amount_pence, memo, invoice_ref, needs_files=not files)
     with year_transaction(load(proposal_id).year_id) as year:
         again = Claim.get_or_none(Claim.submission_key == submission_key)
         if again is not None:
             return get(again.id), []
         may_claim(actor, proposal_id)
         proposal = load(proposal_id)
-        ref = reference(year.label, proposal.number)
-        check_in_year(year, cost_on)
-        left = left_to_spend(proposal)
-        if amount_pence > left:
-            raise InvalidInput(f"{ref} has {format_pence(left)} left to claim of its approved "
-                               f"{format_pence(proposal.approved_pence)} (claims waiting for "
-                               "finance count against it).", field="amount")
+        _within(year, proposal, amount_pence, cost_on)
         number = (Claim.select(fn.MAX(Claim.number)).where(Claim.proposal == proposal)
                   .scalar() or 0) + 1
         now = times.now()
@@ -135,6 +117,36 @@ def make(actor: Actor, proposal_id: int, amount_pence: int, cost_on: date, memo:
         notes.tell_actor(actor, "claim_saved", {"claim": made.id},
                          partnership_id=year.partnership_id)
     return get(made.id), fetch
+
+
+def _checked(amount_pence: int, memo: str, invoice_ref: str,
+             needs_files: bool = False) -> tuple[str, str]:
+    """What was typed, as it will be kept, or every refusal at once against its field."""
+    memo = texts.kept(memo, "memo", texts.NOTE, "note of what it was for")
+    invoice_ref = texts.kept(invoice_ref, "invoice_ref", texts.REFERENCE,
+                             "invoice or receipt reference")
+    errors = {}
+    if not memo:
+        errors["memo"] = "Say what the money was spent on."
+    if needs_files:
+        errors["files"] = ("Attach the invoice or receipt: a claim is paid against its "
+                           "evidence.")
+    if amount_pence <= 0:
+        errors["amount"] = "The amount claimed must be more than £0."
+    if errors:
+        raise FieldErrors(errors)
+    return memo, invoice_ref
+
+
+def _within(year, proposal: Proposal, amount_pence: int, cost_on: date,
+            claim_id: int | None = None) -> None:
+    """Inside the year's transaction: a cost of the project's year, within what is left."""
+    check_in_year(year, cost_on)
+    left = left_to_spend(proposal, claim_id)
+    if amount_pence > left:
+        raise InvalidInput(f"{reference(year.label, proposal.number)} has {format_pence(left)} "
+                           f"left to claim of its approved {format_pence(proposal.approved_pence)}"
+                           " (claims waiting for finance count against it).", field="amount")
 
 
 # -- finance's decisions -----------------------------------------------------------------------
@@ -230,17 +242,46 @@ def may_answer(actor: Actor, claim_id: int) -> ClaimView:
     return get(claim_id)
 
 
-def answer(actor: Actor, claim_id: int, text: str,
-           files: list[SentFile] | tuple = ()) -> tuple[ClaimView, list[int]]:
-    """The lead's answer, perhaps with more files (a missing receipt): the claim goes back to
-    finance. The ids of the new files to fetch come with it."""
+@dataclass(frozen=True)
+class Changes:
+    """The claim as the lead corrects it while answering a query."""
+
+    amount_pence: int
+    cost_on: date
+    memo: str
+    invoice_ref: str
+
+
+def answer(actor: Actor, claim_id: int, text: str, files: list[SentFile] | tuple = (),
+           changes: Changes | None = None) -> tuple[ClaimView, list[int]]:
+    """The lead's answer, perhaps correcting the claim and adding files (a missing receipt):
+    the claim goes back to finance. The ids of the new files to fetch come with it."""
+    text = _said(text, "answer", "answer")
     files = evidence.checked(files)
-    fetch: list[int] = []
-    with write_transaction():
-        done = _move(actor, claim_id, "answer", _said(text, "answer", "answer"), may_answer)
-        if files:
-            fetch = evidence.note_pending(files, claim=claim_id)
-    return (get(claim_id) if files else done), fetch
+    if changes is not None:
+        memo, invoice_ref = _checked(changes.amount_pence, changes.memo, changes.invoice_ref)
+        changes = Changes(changes.amount_pence, changes.cost_on, memo, invoice_ref)
+    with year_transaction(_claim(claim_id).proposal.year_id) as year:
+        may_answer(actor, claim_id)
+        if changes is not None:
+            _edit(actor, year, _claim(claim_id), changes)
+        _move(actor, claim_id, "answer", text, may_answer)
+        fetch = evidence.note_pending(files, claim=claim_id) if files else []
+    return get(claim_id), fetch
+
+
+def _edit(actor: Actor, year, found: Claim, changes: Changes) -> None:
+    """The claim corrected (audited, before and after), if anything changed."""
+    before = _snapshot(found)
+    if (found.amount_pence, found.cost_on, found.memo, found.invoice_ref) == (
+            changes.amount_pence, changes.cost_on, changes.memo, changes.invoice_ref):
+        return
+    _within(year, found.proposal, changes.amount_pence, changes.cost_on, found.id)
+    found.amount_pence, found.cost_on = changes.amount_pence, changes.cost_on
+    found.memo, found.invoice_ref = changes.memo, changes.invoice_ref
+    found.save()
+    audit.record(actor, "claim.edit", "claim", found.id, partnership_id=year.partnership_id,
+                 before=before, after=_snapshot(found))
 
 
 def _said(text: str, field: str, what: str) -> str:

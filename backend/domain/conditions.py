@@ -346,7 +346,8 @@ def _tell_lead(proposal: Proposal, condition: ProjectCondition, what: str) -> No
 def _require_lead(actor: Actor, found: ProjectCondition, doing: str) -> None:
     proposal = found.proposal
     partnership_id = proposal.year.partnership_id
-    if actor.id in (proposal.proposer_slack_id, proposal.contact_slack_id) or role_of(actor, partnership_id) == "admin":
+    lead = actor.id in (proposal.proposer_slack_id, proposal.contact_slack_id)
+    if lead or role_of(actor, partnership_id) == "admin":
         return
     refuse(actor, partnership_id, f"Only the project's lead or an admin can {doing} on "
            f"{_ref(found)}.", f"tried to {doing} on {_ref(found)}")

@@ -56,11 +56,10 @@ def register(app, settings) -> None:
             thing = number(str(metadata(view).get("id") or "")) or 0
             values = view["state"]["values"]
             field = claim_forms.ASK[callback][3]
-            if callback == "claim_answer":  # the answer may bring files
+            if callback == "claim_answer":  # the answer may correct the claim, bring files
                 done = saved(ack, lambda: claims.answer(
-                    actor, thing, claim_forms.asked(values, callback),
-                    claim_forms.sent_files(values)),
-                    lambda refusal: errors_for(refusal, (field, "files")))
+                    actor, thing, **claim_forms.read_answer(values)),
+                    lambda refusal: errors_for(refusal, claim_forms.ANSWER_BLOCKS))
                 if done is not REFUSED:
                     _fetch_later(settings, done[1])
                 return
@@ -95,8 +94,10 @@ def register(app, settings) -> None:
             actor = actor_of(body, settings)
             open_from_button(client, body, actor,
                              lambda: ask(actor, number(action.get("value")) or 0),
-                             lambda c, channel: claim_forms.ask_form(
-                                 callback, c.id, claim_forms.claim_about(c)))
+                             (lambda c, channel: claim_forms.answer_form(c))
+                             if callback == "claim_answer" else
+                             (lambda c, channel: claim_forms.ask_form(
+                                 callback, c.id, claim_forms.claim_about(c))))
         return pressed
 
     for action_id in _CLAIM_BUTTONS:

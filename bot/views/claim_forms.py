@@ -11,7 +11,7 @@ from backend.domain.errors import InvalidInput
 from backend.domain.evidence import SentFile
 from backend.domain.money import format_pence, parse_amount
 from backend.domain.proposals import ProposalView
-from backend.slack.blocks import context
+from backend.slack.blocks import context, section
 from backend.slack.text import context_text, escape, shorten
 from bot.views.finance_forms import _about, _likely_day, _modal, _text, _value
 from bot.views.proposal_form import _date_input, _option, _text_input
@@ -92,9 +92,34 @@ def ask_form(callback: str, thing_id: int, about: str) -> dict:
     title, label, submit, field = ASK[callback]
     blocks = [context(context_text(shorten(about, 1500))),
               _text_input(field, label, multiline=True, max_length=3000)]
-    if callback == "claim_answer":  # a receipt that was missing, or one finance asked for
-        blocks.append(files_input("More evidence, if asked", optional=True))
     return _modal(callback, title, submit, blocks, {"id": thing_id})
+
+
+ANSWER_BLOCKS = ("answer", "amount", "date", "memo", "invoice_ref", "files")
+
+
+def answer_form(c: claims.ClaimView, origin_channel: str = "") -> dict:
+    """The lead's answer to finance's query: the answer, and the claim as it stands, to correct
+    if the question showed it wrong, and more files (a receipt that was missing)."""
+    question = next((said for kind, _, said in reversed(c.conversation) if kind == "query"), "")
+    blocks = [context(context_text(shorten(claim_about(c), 1000))),
+              section(f"*Finance asks:* {escape(shorten(question, 2500))}"),
+              _text_input("answer", "Your answer", multiline=True, max_length=3000),
+              _text_input("amount", "Amount claimed (£)",
+                          initial=format_pence(c.amount_pence).lstrip("£")),
+              _date_input("date", "Date of the cost", c.cost_on) | {"optional": False},
+              _text_input("memo", "What it was for", max_length=500, initial=c.memo),
+              _text_input("invoice_ref", "Invoice or receipt reference", optional=True,
+                          max_length=100, initial=c.invoice_ref),
+              files_input("More evidence, if asked", optional=True)]
+    return _modal("claim_answer", "Answer finance", "Send answer", blocks, {"id": c.id})
+
+
+def read_answer(values: dict) -> dict:
+    """The submitted answer as claims.answer's arguments: the claim as corrected, new files."""
+    fields = read_claim(values)
+    files = fields.pop("files")
+    return {"text": _text(values, "answer"), "files": files, "changes": claims.Changes(**fields)}
 
 
 def claim_about(c: claims.ClaimView) -> str:
