@@ -10,6 +10,8 @@ import pytest
 
 from backend.domain import claims, conditions, evidence, login_links, people, spend
 from backend.domain.actors import Actor
+from backend.domain.errors import Conflict
+from backend.domain.evidence import SentFile
 from backend.domain.exports import service
 from bot.background import drain
 from models import AuditRecord, Claim, Evidence, LedgerEntry
@@ -286,6 +288,11 @@ def test_a_claim_cannot_be_approved_while_a_release_condition_is_outstanding(sla
                               channel_id=FINANCE_CHANNEL).status_code == 200
     view = slack.fake.wait_for("views.open", 2)[-1].arg("view")
     signed = slack.fake.add_file("agreement.pdf", PDF)
+    # Marked met with a file not yet kept: it cannot be accepted until the file is there.
+    conditions.mark_met(Actor(LEAD), agreement.id, "Signed", [SentFile("F0GONE01", "x.pdf")])
+    with pytest.raises(Conflict, match="needs its file, and none is kept"):
+        conditions.accept(ADMIN, agreement.id)
+    conditions.send_back(ADMIN, agreement.id, "The file did not arrive")
     assert submit(slack, view, {"note": {"value": plain_text("Signed 2 May")},
                                 "files": {"value": file_input((signed, "agreement.pdf"))}},
                   LEAD) == {}
@@ -296,7 +303,7 @@ def test_a_claim_cannot_be_approved_while_a_release_condition_is_outstanding(sla
         slack.fake.last("views.publish").arg("view"))
     assert any("says “Signed grant agreement” is met" in t
                for t in texts_to(slack.fake, "U0TEAM01"))
-    assert [e.state for e in evidence.of_condition(agreement.id)] == ["kept"]
+    assert [e.state for e in evidence.of_condition(agreement.id)] == ["pending", "kept"]
     page = browser.get(f"/finance/{year.partnership_id}/2024/projects/1").get_data(as_text=True)
     [href] = re.findall(r'<a href="(/finance/evidence/[^"]+)" download>agreement.pdf</a>', page)
     assert browser.get(href).data == PDF

@@ -323,6 +323,11 @@ def _decide(actor: Actor, condition_id: int, state: str, reason: str,
             raise Conflict(f"“{found.title}” on {_ref(found)} has not been marked met by the "
                            "project's lead yet: waive it instead, with a reason, if it does not "
                            "apply.")
+        if state == "met" and found.needs_file and not any(
+                f.state == "kept" for f in evidence.of_condition(found.id)):
+            raise Conflict(f"“{found.title}” on {_ref(found)} needs its file, and none is kept "
+                           "(it is still being fetched, or Slack could not give it): send it "
+                           "back to the lead to attach it again.")
         before = _snapshot(found)
         found.state, found.answer = state, reason
         found.updated_by, found.updated_at = actor.audit_name, times.now()
