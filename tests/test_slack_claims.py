@@ -441,3 +441,26 @@ def test_the_bot_token_goes_only_to_slacks_own_addresses(url, ours):
     from backend.slack.evidence import _slacks_own
 
     assert _slacks_own(url, Settings(slack_api_url="https://slack.com/api/")) is ours
+
+
+def test_finance_rejects_a_claim_with_a_reason_and_its_money_is_free_again(slack):
+    year, pid = funded("2,000")
+    claim = make_claim(slack, [(slack.fake.add_file("a.pdf", PDF), "a.pdf")], amount="1,500")
+    assert spend.left_to_spend_of(pid) == 50_000
+    view = pressed(slack, "claim_reject", claim.id, FINANCE)
+    assert "reason" in submit(slack, view, {"reason": {"value": plain_text("")}}, FINANCE)
+    assert submit(slack, view, {"reason": {"value": plain_text("Invoice is for 2023/24")}},
+                  FINANCE) == {}
+    assert drain(timeout=15)
+    assert Claim.get_by_id(claim.id).state == "rejected"
+    assert spend.left_to_spend_of(pid) == 200_000  # a rejected claim holds nothing back
+    assert any("was rejected: Invoice is for 2023/24" in t for t in texts_to(slack.fake, LEAD))
+    assert "Rejected by" in shown(slack.fake.last("chat.update"))
+    listed = slack.slack.command(f"claims {REF}", user_id=PARTNER).get_json()["text"]
+    assert "CRG-2024/25-001/C1" in listed and "_rejected_" in listed and "a.pdf" in listed
+    assert opened(slack, f"claim {REF}", LEAD)["callback_id"] == "claim_make"  # claim anew
+    # Nothing more can be decided on it, and the buttons say so rather than opening a form.
+    slack.slack.action("claim_query", str(claim.id), user_id=FINANCE, channel_id=FINANCE_CHANNEL)
+    assert drain(timeout=15)
+    assert any("is rejected already" in t
+               for t in texts_to(slack.fake, FINANCE, "chat.postEphemeral"))
