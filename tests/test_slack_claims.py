@@ -456,6 +456,8 @@ def test_finance_rejects_a_claim_with_a_reason_and_its_money_is_free_again(slack
     assert spend.left_to_spend_of(pid) == 200_000  # a rejected claim holds nothing back
     assert any("was rejected: Invoice is for 2023/24" in t for t in texts_to(slack.fake, LEAD))
     assert "Rejected by" in shown(slack.fake.last("chat.update"))
+    show = json.dumps(slack.slack.command(f"show {REF}", user_id=PARTNER).get_json()["blocks"])
+    assert "*Claims*" in show and "CRG-2024/25-001/C1" in show
     listed = slack.slack.command(f"claims {REF}", user_id=PARTNER).get_json()["text"]
     assert "CRG-2024/25-001/C1" in listed and "_rejected_" in listed and "a.pdf" in listed
     assert opened(slack, f"claim {REF}", LEAD)["callback_id"] == "claim_make"  # claim anew

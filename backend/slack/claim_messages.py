@@ -64,6 +64,23 @@ def claim_blocks(c: ClaimView, *, buttons: bool = True) -> list[dict]:
     return blocks
 
 
+def claims_lines(made: list[ClaimView]) -> list[str]:
+    """One line a claim, with its files beneath: for `/crg claims` and `/crg show`."""
+    lines = []
+    for c in made:
+        lines.append(f"*{c.ref}* · {format_pence(c.amount_pence)} · {escape(shorten(c.memo, 200))}"
+                     f" · _{c.state_label}_")
+        lines += [f"  {file_line(f)}" for f in c.files]
+    return lines
+
+
+def claims_blocks(made: list[ClaimView]) -> list[dict]:
+    """A project's claims for `/crg show` (nothing when it has none)."""
+    if not made:
+        return []
+    return [text_section("*Claims*\n" + "\n".join(claims_lines(made[-10:])))]
+
+
 def claim_post(payload, settings):
     c = claims.get(payload["claim"])
     return f"New {claim_summary(c)} on {c.project_ref}", claim_blocks(c)

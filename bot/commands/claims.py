@@ -5,9 +5,8 @@ The services decide who may: each form opens only after the domain's `may_…` h
 """
 from backend.domain import claims, conditions, partnerships, proposals
 from backend.domain.errors import InvalidInput
-from backend.domain.money import format_pence
 from backend.slack.blocks import text_section
-from backend.slack.claim_messages import condition_blocks, conditions_blocks, file_line
+from backend.slack.claim_messages import claims_lines, condition_blocks, conditions_blocks
 from backend.slack.text import escape
 from bot.commands.finance import _ref
 from bot.context import number
@@ -37,12 +36,7 @@ def list_claims(request, args):
     if not made:
         return Reply(f"{found.ref} has no claims yet; its lead makes one with "
                      f"`/crg claim {found.ref}`.")
-    lines = []
-    for c in made:
-        lines.append(f"*{c.ref}* · {format_pence(c.amount_pence)} · {escape(c.memo)} · "
-                     f"_{c.state_label}_")
-        lines += [f"  {file_line(f)}" for f in c.files]
-    text = f"*Claims on {found.ref}*\n" + "\n".join(lines)
+    text = f"*Claims on {found.ref}*\n" + "\n".join(claims_lines(made))
     return Reply(text, [text_section(text)])
 
 
