@@ -16,6 +16,7 @@ from backend.slack.client import interactive_client
 from bot import directory, errors
 from bot.listeners import (
     actions,
+    claims,
     clock_alerts,
     commands,
     deadlines,
@@ -50,7 +51,7 @@ def create_bolt_app(settings: Settings, client: WebClient | None = None) -> App:
             notes.back_from_slack(token)
 
     for listeners in (directory, commands, views, actions, decisions, meetings, deadlines, finance,
-                      forecast, home, setup, clock_alerts, errors):
+                      claims, forecast, home, setup, clock_alerts, errors):
         listeners.register(app, settings)
     return app
 

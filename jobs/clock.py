@@ -36,7 +36,7 @@ from backend.logs import log_event, request_context
 from backend.settings import Settings
 from backend.slack.client import sender_client
 from backend.slack.delivery import SweepResult
-from jobs.housekeeping import prune_sign_ins
+from jobs.housekeeping import fetch_left_behind, prune_sign_ins
 from jobs.rounds import close_decided_rounds
 from jobs.sweep import sweep
 
@@ -77,6 +77,8 @@ def sweep_job() -> SweepResult | None:
             log_event(log, "sweep", at=now.isoformat(), delivered=result.delivered,
                       retry=result.retried, problems=result.failed)
             _beside_the_sweep("pruning sign-in links and sessions", lambda: prune_sign_ins(now))
+            _beside_the_sweep("fetching claims' files left behind",
+                              lambda: fetch_left_behind(_process["settings"], now))
             return result
         except Exception:  # a bad sweep must not stop the clock; the next one starts afresh
             log_event(log, "sweep_failed", logging.ERROR, exc_info=True)

@@ -1,5 +1,5 @@
 """Tidying the database on the clock's sweep: forgetting sign-in links and finance page
-sessions that no longer work.
+sessions that no longer work, and fetching claims' files a process that died left unfetched.
 
 It runs on the clock, not when someone signs in, so the finance page's requests stay one short
 write each; the rule of what may be forgotten, and when, is the domain's
@@ -8,9 +8,10 @@ write each; the rule of what may be forgotten, and when, is the domain's
 import logging
 from datetime import datetime
 
-from backend.domain import finance_sessions, login_links
+from backend.domain import evidence, finance_sessions, login_links
 from backend.domain.actors import CLOCK
 from backend.logs import log_event
+from backend.slack.evidence import fetch_all
 
 log = logging.getLogger("crg.clock.housekeeping")
 
@@ -26,3 +27,12 @@ def prune_sign_ins(now: datetime) -> int:
             log_event(log, f"{what}_pruned", removed=gone, older_than_days=after.days)
         removed += gone
     return removed
+
+
+def fetch_left_behind(settings, now: datetime) -> int:
+    """Claims' (and conditions') files still pending well after they were sent: the request
+    that noted them ended before it fetched them. Fetched now, or marked missing and told."""
+    kept = fetch_all(settings, noted_before=now - evidence.LEFT_BEHIND)
+    if kept:
+        log_event(log, "evidence_fetched_late", kept=kept)
+    return kept

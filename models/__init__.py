@@ -2,6 +2,14 @@
 that build them (`models.migrations`). No rules here: those are `backend.domain`'s."""
 from models.audit import AuditRecord, SchemaVersion
 from models.base import BaseModel, database
+from models.claims import (
+    Claim,
+    ClaimNote,
+    ConditionTemplate,
+    Evidence,
+    FinanceChannel,
+    ProjectCondition,
+)
 from models.deadlines import Deadline, DeadlineTemplate, Reminder, ReminderSettings
 from models.directory import Person
 from models.finance_sessions import FinanceSession
@@ -17,10 +25,12 @@ from models.progress import PartnershipOption, ProgressReport
 from models.proposals import Proposal
 
 __all__ = [
-    "AgendaItem", "AuditRecord", "BaseModel", "Channel", "Deadline", "DeadlineTemplate",
+    "AgendaItem", "AuditRecord", "BaseModel", "Channel", "Claim", "ClaimNote", "ConditionTemplate",
+    "Deadline", "DeadlineTemplate", "Evidence", "FinanceChannel",
     "FinanceSession", "FinancialYear", "ForecastSettings", "LedgerEntry", "LoginLink", "Meeting",
     "Member", "PaperSettings", "ReportMeasures", "YearClosure",
     "OutboxMessage", "OutboxSender", "Partnership", "PartnershipOption", "Person", "Pot",
-    "Priority", "ProgressReport", "Proposal", "Reminder", "ReminderSettings", "SchemaVersion",
+    "Priority", "ProgressReport", "ProjectCondition", "Proposal", "Reminder", "ReminderSettings",
+    "SchemaVersion",
     "SpendProfile", "database",
 ]

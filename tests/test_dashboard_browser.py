@@ -21,8 +21,18 @@ import openpyxl
 import pytest
 from werkzeug.serving import make_server
 
-from backend.domain import decisions, login_links, people, progress, spend
+from backend.domain import (
+    claims,
+    conditions,
+    decisions,
+    evidence,
+    login_links,
+    people,
+    progress,
+    spend,
+)
 from backend.domain.actors import Actor
+from backend.domain.evidence import SentFile
 from backend.settings import Settings
 from backend.web.app import create_app
 from tests.builders import ADMIN, approved, open_year, submit, to_opcc
@@ -69,6 +79,15 @@ def replayed_year():
                     on=date(2024, 9, 20))
     progress.record(ADMIN, slow, narrative="Trainer recruited late", rag="amber",
                     on=date(2024, 9, 25))
+    # A claim waiting for finance, with a kept file and one Slack could not serve, and a
+    # condition still to meet: the project page's claims and conditions are checked too.
+    made, (kept, lost) = claims.make(
+        Actor("U_PROP"), walks, 50_000, date(2024, 9, 25), "Hall hire", "INV-103",
+        [SentFile("F0KEPT01", "hall-invoice.pdf"), SentFile("F0LOST01", "photo.png")],
+        submission_key="browser:1")
+    evidence.keep(kept, b"%PDF-1.4 hall", "application/pdf")
+    evidence.missing(lost, "Slack could not serve it for download")
+    conditions.add_to_project(ADMIN, walks, "Year-end return", "Spend and outputs", "year_end")
     south = open_year(2_000_000, name="Southshire CSP")
     approved(south, "3,000", title="Speed watch")
     return year, slow

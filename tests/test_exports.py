@@ -361,7 +361,7 @@ def test_layout_for_finance_staff(funded):
     assert summary.auto_filter.ref == "A1:M2"
     # one partnership-year: its name and year are in the page header, not printed in columns
     assert projects.print_area == "'Projects'!$C$1:$T$5"
-    assert wb["Spend"].print_area == "'Spend'!$C$1:$N$7"
+    assert wb["Spend"].print_area == "'Spend'!$C$1:$O$7"  # to Paid on
     assert not summary.print_area  # it prints whole
     off_paper = {c.header for c in PROJECTS if not c.on_paper}
     assert off_paper == {"Contact", "Priorities", "Working group decision", "PCC approval"}

@@ -38,6 +38,9 @@ LEAST_BOT_SCOPES = {
     "chat:write",   # post in channels it was invited to, and in DMs
     "im:write",     # conversations.open: get a DM channel id for reminders and uploads
     "files:write",  # upload the xlsx spreadsheets into a user's DM
+    # files.info and the download of url_private: a claim's invoices and receipts (the modal's
+    # file_input) and a condition's evidence are fetched and kept by the tracker
+    "files:read",
     # users.info: people's names for the directory (bot.directory), so pages, sheets and the
     # command line show "Jo Officer", not U0FIN0001; also the user_change event keeping them current
     "users:read",

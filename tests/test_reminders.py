@@ -767,3 +767,22 @@ def test_a_whole_year_of_dates_each_reminder_once_on_time_to_the_right_people(cl
     assert not clockwork.to(proposer.id, "progress")  # a proposal is not a funded project
     sent_keys = [c.arg("metadata")["event_payload"]["message_key"] for _, c in clockwork.sent]
     assert len(sent_keys) == len(set(sent_keys))  # no message went twice
+
+
+def test_outstanding_grant_conditions_are_chased_with_the_leads_reminders(clockwork, frozen_now):
+    from backend.domain import conditions
+
+    frozen_now(datetime(2024, 5, 1, 9, 0))
+    year = quiet_year()
+    conditions.add_template(ADMIN, year.partnership_id, "Signed grant agreement", "", "release")
+    conditions.add_template(ADMIN, year.partnership_id, "DBS checks", "", "ongoing")
+    lead = approved(year, who=Actor("U_LEAD1"), title="Night safety walks")
+    agreement, dbs = conditions.for_project(lead)
+    conditions.waive(ADMIN, dbs.id, "No work with children")
+    progress.record(Actor("U_LEAD1"), lead, narrative="Two walks done", rag="green")
+    add(year, "Q1 progress reports", datetime(2024, 7, 15, 17, 0), kind="progress_reports_due")
+
+    sent, _ = clockwork.at(at(2024, 7, 8))
+    dm = texts(next(c for c in sent if c.args["channel"] == "U_LEAD1"))
+    assert "the grant condition, on CRG-2024/25-001 “Signed grant agreement”" in dm
+    assert "DBS" not in dm and "/crg conditions CRG-2024/25-001" in dm

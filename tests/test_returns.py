@@ -7,7 +7,7 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from backend.domain import times
+from backend.domain import conditions, times
 from backend.domain.actors import Actor
 from backend.domain.errors import FieldErrors, NotAllowed
 from backend.domain.forecast.figures import year_forecasts
@@ -78,8 +78,8 @@ def test_the_monitoring_return_agrees_with_the_forecast_and_the_ledger(county):
         sheet = wb["Return"]
         assert sheet.freeze_panes == "A2"
         header, rows = rows_of(sheet)
-        assert header[-5:] == ["Sessions delivered", "People trained", "Our own count",
-                               "Latest progress", "Reported on"]
+        assert header[-6:] == ["Sessions delivered", "People trained", "Our own count",
+                               "Latest progress", "Reported on", "Conditions outstanding"]
         evaluate = Evaluator(wb)
         [then] = year_forecasts([year.id], on)
         by_ref = {sheet[r["Reference"]].value: r for r in rows}
@@ -108,6 +108,28 @@ def test_the_monitoring_return_agrees_with_the_forecast_and_the_ledger(county):
         assert pence(value(whole, "Approved")) == figures.committed
         assert pence(value(whole, "Planned to date")) == then.planned
         assert pence(value(whole, "Spent to date")) == then.spent
+
+
+def test_the_monitoring_return_names_each_projects_outstanding_conditions(county):
+    """A condition not yet met (or met but not yet accepted) is on the return; one met and
+    accepted, or waived, is not."""
+    year = FinancialYear.get_by_id(county.year.id)
+    walks, radios = county.upfront[0], county.upfront[1]
+    agreement = conditions.add_to_project(ADMIN, walks, "Signed grant agreement",
+                                          "Signed by the lead.", "release", False)
+    conditions.add_to_project(ADMIN, walks, "PCC logo on publicity", "On every leaflet.",
+                              "ongoing", False)
+    logo = conditions.add_to_project(ADMIN, radios, "PCC logo on publicity",
+                                     "On every leaflet.", "ongoing", False)
+    conditions.waive(ADMIN, logo.id, "No publicity for radios.")
+    assert agreement.outstanding
+    _, wb = book(service.ask_return(Actor(FINANCE), year.partnership_id, "2024/25", "year-end"))
+    sheet = wb["Return"]
+    _, rows = rows_of(sheet)
+    said = {sheet[r["Reference"]].value: sheet[r["Conditions outstanding"]].value for r in rows}
+    assert said[agreement.ref] == ("Signed grant agreement (before any money is released); "
+                               "PCC logo on publicity (ongoing)")
+    assert said[logo.ref] == "None"
 
 
 def test_the_opccs_return_adds_up_every_partnership(county):

@@ -13,8 +13,11 @@ from datetime import date, datetime, timedelta
 from backend.cli.common import actor as operator
 from backend.cli.partnerships import render_figures
 from backend.domain import (
+    claims,
+    conditions,
     decisions,
     directory,
+    evidence,
     fiscal,
     partnerships,
     proposals,
@@ -24,6 +27,7 @@ from backend.domain import (
 )
 from backend.domain.actors import Actor
 from backend.domain.database import write_transaction
+from backend.domain.evidence import SentFile
 from backend.domain.outbox import notes
 from backend.domain.pots import year_figures
 from backend.domain.proposals import Draft
@@ -83,6 +87,19 @@ def load_demo(actor: Actor, name: str) -> str:
         this_year = _this_year(actor, name, current)
         years.add_usual_deadlines(actor, this_year)  # today: only those still to come
     return name
+
+
+# A partnership's usual grant conditions, as PCCs' terms have them.
+DEMO_CONDITIONS = (
+    ("Signed grant agreement", "The grant agreement signed by the lead organisation.",
+     "release", False),
+    ("DBS checks", "Anyone working with children or vulnerable adults has a current DBS check.",
+     "ongoing", False),
+    ("PCC's support acknowledged", "The PCC's logo on publicity for the project.", "ongoing",
+     False),
+    ("Year-end return", "Spend, outputs and who benefited, for the monitoring return.",
+     "year_end", False),
+)
 
 
 def _submit(year_id, who, *args):
@@ -191,9 +208,22 @@ def _this_year(actor, name, start) -> int:
         _to_opcc(actor, pid, shortlist_on=by(0.25), support_on=by(0.30), sent_on=by(0.40))
     with times.as_of(by(0.45)):
         proposals.withdraw(jo, withdrawn)
+    with times.as_of(by(0.50)):  # the grant's usual conditions, before this year's approval
+        for title, what, due, needs_file in DEMO_CONDITIONS:
+            conditions.add_template(actor, year.partnership_id, title, what, due, needs_file)
     with times.as_of(by(0.60)):
         decisions.approve(actor, approved)
+    agreement = conditions.for_project(approved)[0]
+    with times.as_of(by(0.70)):  # met, so the spend below may be recorded
+        conditions.mark_met(actor, agreement.id, "Signed by the District Council on 3 June.")
+        conditions.accept(actor, agreement.id)
     spent_on = max(times.to_local(by(0.60)).date(), times.to_local(by(0.80)).date())
     with times.as_of(by(0.80)):
         spend.record(actor, approved, 120_000, spent_on, "D-locks and marking kits", "INV-301")
+        # The lead's claim for the next invoice, waiting for finance, with its receipt kept.
+        made, (receipt,) = claims.make(
+            sam, approved, 45_000, spent_on, "Marking kit refills", "INV-317",
+            [SentFile("F0DEMO0001", "INV-317 receipt.txt")], submission_key=f"demo:{year.id}")
+        evidence.keep(receipt, b"District Council Community Safety\nInvoice INV-317\n"
+                               b"Marking kit refills x 30 ........ 450.00\n", "text/plain")
     return year.id

@@ -10,6 +10,7 @@ import uuid
 
 from backend.cli import (
     backups,
+    claims,
     database,
     deadlines,
     demo,
@@ -51,8 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
 # Each area adds its own subcommands: `register(subparsers)` sets `func(args, settings)` (and
 # `needs_schema=True` where the database must be current, `long_running` for a process that
 # stays up).
-AREAS = (processes, database, partnerships, roles, deadlines, projects, forecast, exports, papers,
-         returns, backups, demo)
+AREAS = (processes, database, partnerships, roles, deadlines, projects, claims, forecast, exports,
+         papers, returns, backups, demo)
 
 
 def main(argv=None) -> int:

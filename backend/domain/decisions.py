@@ -8,7 +8,7 @@ PCC's approval, a variation or a cancellation.
 from dataclasses import dataclass
 from datetime import date
 
-from backend.domain import audit, directory, ledger, proposals, texts, times
+from backend.domain import audit, conditions, directory, ledger, proposals, texts, times
 from backend.domain.actors import Actor
 from backend.domain.audit import DENIED
 from backend.domain.errors import Conflict, InvalidInput
@@ -167,6 +167,7 @@ def approve(actor: Actor, proposal_id: int, *, amount_pence: int | None = None,
         proposal.save()
         audit.record(actor, "proposal.approve", "proposal", proposal.id,
                      partnership_id=year.partnership_id, before=before, after=snapshot(proposal))
+        conditions.attach(actor, proposal)  # the partnership's usual grant conditions
         _tell_of_decision(actor, year, proposal, "approve")
         rolled = after_final_decision(year, proposal, actor)
     return Outcome(view(proposal), rolled_over_pence=rolled, committed_pence=amount)

@@ -29,7 +29,7 @@ from backend.domain.deadlines import DeadlineView, ReminderConfig, all_configs, 
 from backend.domain.forecast import alerts as forecast_alerts
 from backend.domain.pots import EFFECTS, YearFigures, year_figures
 from backend.domain.workflow import reference
-from models import Channel, FinancialYear, LedgerEntry, Partnership, Proposal
+from models import Channel, FinancialYear, LedgerEntry, Partnership, ProjectCondition, Proposal
 from models.deadlines import Deadline, Reminder
 
 LATE_AFTER = timedelta(minutes=30)  # a reminder sent this long after its slot is marked late
@@ -47,7 +47,7 @@ class Owed:
     proposal_id: int
     ref: str
     title: str
-    what: str  # business_case, progress_report or spend
+    what: str  # business_case, progress_report, spend, project or condition (`title`: its)
 
 
 @dataclass(frozen=True)
@@ -183,6 +183,17 @@ def projects_with_unspent_grant(year_id: int) -> list[Proposal]:
     return [p for p in funded if spent[p.id] < (p.approved_pence or p.amount_pence)]
 
 
+def conditions_to_meet(year_id: int) -> list[tuple[Proposal, str]]:
+    """(project, condition title) of the year's funded projects' conditions the lead has still
+    to meet (those marked met wait for an admin, not the lead)."""
+    funded = {p.id: p for p in funded_projects(year_id)}
+    found = (ProjectCondition.select(ProjectCondition.proposal, ProjectCondition.title)
+             .where(ProjectCondition.proposal.in_(list(funded))
+                    & (ProjectCondition.state == "outstanding"))
+             .order_by(ProjectCondition.proposal, ProjectCondition.id).tuples())
+    return [(funded[pid], title) for pid, title in found]
+
+
 def _progress_period(d: Deadline, today: date) -> tuple[date, date]:
     """From the day after the year's previous deadline of the same kind (progress reports, or
     a monitoring return) or the year's start, to today."""
@@ -228,6 +239,11 @@ class _Owers:
             item = Owed(p.id, reference(d.year.label, p.number), p.title, what)
             for person in _people(p):
                 owed.setdefault(person, []).append(item)
+        if d.concerns == "project_leads":  # and the grant's conditions still to meet
+            for p, title in conditions_to_meet(d.year_id):
+                item = Owed(p.id, reference(d.year.label, p.number), title, "condition")
+                for person in _people(p):
+                    owed.setdefault(person, []).append(item)
         return {person: tuple(items) for person, items in owed.items()}
 
 

@@ -6,7 +6,9 @@ the spend of their own project (an option kept in its own table, off until an ad
 from dataclasses import dataclass
 from datetime import date
 
-from backend.domain import audit, closure, fiscal, ledger, texts, times
+from peewee import fn
+
+from backend.domain import audit, closure, conditions, fiscal, ledger, texts, times
 from backend.domain.actors import ROLE_NAMES, Actor, role_of
 from backend.domain.database import write_transaction
 from backend.domain.errors import Conflict, InvalidInput
@@ -18,8 +20,11 @@ from backend.domain.pots import spent_on
 from backend.domain.progress import is_lead
 from backend.domain.proposals import ProposalView, denials, load, view
 from backend.domain.workflow import reference
-from models import FinancialYear, LedgerEntry, Proposal
+from models import Claim, FinancialYear, LedgerEntry, Proposal
 from models.progress import PartnershipOption
+
+
+CLAIMS_WAITING = ("pending", "queried")  # made, neither approved nor rejected yet
 
 
 @dataclass(frozen=True)
@@ -39,14 +44,27 @@ def _require_recorder(actor: Actor, year: FinancialYear, proposal: Proposal) -> 
     and again as it is saved, so the rule is written once."""
     ref = reference(year.label, proposal.number)
     _require_spender(actor, year, proposal, f"record spend on {ref}")
-    if proposal.status not in ("approved", "cancelled") or not proposal.approved_pence:
-        raise Conflict(f"{ref} is not an approved project, so no spend can be recorded "
-                       "against it.")
+    require_spendable(proposal, ref, "record spend on it")
     return ref
 
 
-def _left_to_spend(proposal: Proposal) -> int:
-    return proposal.approved_pence - spent_on(proposal.id)
+def require_spendable(proposal: Proposal, ref: str, doing: str) -> None:
+    """Money may leave for this project: it is approved, and every condition to meet before
+    release is met (or waived). Asked by direct spend and by a claim's approval alike."""
+    if proposal.status not in ("approved", "cancelled") or not proposal.approved_pence:
+        raise Conflict(f"{ref} is not an approved project, so no spend can be recorded "
+                       "against it.")
+    conditions.require_released(proposal.id, ref, doing)
+
+
+def left_to_spend(proposal: Proposal, except_claim: int | None = None) -> int:
+    """What is left of the approved amount once spent money and claims waiting for finance
+    (other than `except_claim`, the one being approved) are taken off."""
+    waiting = Claim.select(fn.COALESCE(fn.SUM(Claim.amount_pence), 0)).where(
+        (Claim.proposal == proposal.id) & Claim.state.in_(CLAIMS_WAITING))
+    if except_claim is not None:
+        waiting = waiting.where(Claim.id != except_claim)
+    return proposal.approved_pence - spent_on(proposal.id) - int(waiting.scalar() or 0)
 
 
 @dataclass(frozen=True)
@@ -59,6 +77,10 @@ class SpendSoFar:
     @property
     def left(self) -> int:
         return self.approved - self.spent
+
+
+def left_to_spend_of(proposal_id: int) -> int:
+    return left_to_spend(load(proposal_id))
 
 
 def so_far(proposal_id: int) -> SpendSoFar:
@@ -83,7 +105,7 @@ def may_record(actor: Actor, proposal_id: int) -> ProposalView:
     proposal = load(proposal_id)
     ref = _require_recorder(actor, proposal.year, proposal)
     closure.check_open(actor, proposal.year_id, ledger.SPEND)  # before any typing
-    if _left_to_spend(proposal) <= 0:
+    if left_to_spend(proposal) <= 0:
         raise Conflict(f"{ref} has spent all of its approved "
                        f"{format_pence(proposal.approved_pence)}, so there is nothing left to record against it. To spend more, an admin "
                        "records a variation first; to correct a line, use `/crg spend reverse "
@@ -103,22 +125,37 @@ def record(actor: Actor, proposal_id: int, amount_pence: int, on: date, memo: st
         proposal = load(proposal_id)
         # Again, inside the transaction: a role, the setting or the project can change meanwhile.
         ref = _require_recorder(actor, year, proposal)
-        first, last = fiscal.first_day(year.start_year), fiscal.last_day(year.start_year)
-        if not first <= on <= last:
-            raise InvalidInput(f"{times.show_date(on)} is outside {year.label} "
-                               f"({times.show_date(first)} to {times.show_date(last)}).",
-                               field="date")
-        remaining = _left_to_spend(proposal)
-        if amount_pence > remaining:
-            raise InvalidInput(f"{ref} has {format_pence(remaining)} of its approved "
-                               f"{format_pence(proposal.approved_pence)} left to spend; record a "
-                               f"variation first to spend more.", field="amount")
-        entry = ledger.post(ledger.pot_of(year, proposal.pot), ledger.SPEND, amount_pence, actor,
-                            proposal=proposal, occurred_on=on, memo=memo,
-                            reference=reference_text)
+        entry = post_spend(actor, year, proposal, ref, amount_pence, on, memo, reference_text)
         notes.tell_actor(actor, "spend_recorded", {"line": entry.id},
                          partnership_id=year.partnership_id)
     return _line(entry)
+
+
+def post_spend(actor: Actor, year: FinancialYear, proposal: Proposal, ref: str,
+               amount_pence: int, on: date, memo: str, reference_text: str,
+               claim_id: int | None = None) -> LedgerEntry:
+    """Inside the year's transaction: the spend line, if the money may leave (inside the year,
+    within what is left, every release condition met). `claim_id`: the claim it pays."""
+    require_spendable(proposal, ref, "record spend on it" if claim_id is None
+                      else "approve this claim")
+    check_in_year(year, on)
+    remaining = left_to_spend(proposal, claim_id)
+    if amount_pence > remaining:
+        raise InvalidInput(f"{ref} has {format_pence(remaining)} of its approved "
+                           f"{format_pence(proposal.approved_pence)} left to spend (claims "
+                           "waiting for finance count against it); record a variation first "
+                           "to spend more.", field="amount")
+    return ledger.post(ledger.pot_of(year, proposal.pot), ledger.SPEND, amount_pence, actor,
+                       proposal=proposal, occurred_on=on, memo=memo, reference=reference_text)
+
+
+def check_in_year(year: FinancialYear, on: date) -> None:
+    """Money is spent, and claimed, only for a cost of the project's own financial year."""
+    first, last = fiscal.first_day(year.start_year), fiscal.last_day(year.start_year)
+    if not first <= on <= last:
+        raise InvalidInput(f"{times.show_date(on)} is outside {year.label} "
+                           f"({times.show_date(first)} to {times.show_date(last)}).",
+                           field="date")
 
 
 def get_line(entry_id: int) -> SpendLine:

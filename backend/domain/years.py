@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from peewee import IntegrityError
 
-from backend.domain import audit, deadlines, fiscal, ledger, times
+from backend.domain import audit, conditions, deadlines, fiscal, ledger, times
 from backend.domain.actors import Actor
 from backend.domain.database import write_transaction
 from backend.domain.errors import Conflict, FieldErrors, InvalidInput, NotFound
@@ -94,6 +94,7 @@ def open_year(actor: Actor, partnership_name: str, year_label: str, allocation_p
             Priority.create(year=year, name=name, position=position)
         if usual_deadlines:
             deadlines.create_from_template(actor, year)  # the usual deadlines, in this transaction
+        conditions.attach_year(actor, year.id)  # the grant's usual conditions, on its projects
         audit.record(actor, "year.open", "year", year.id, partnership_id=partnership.id,
                      after={"label": year.label, "allocation": format_pence(allocation_pence),
                             "upfront": format_pence(upfront), "tactical": format_pence(tactical),

@@ -27,6 +27,7 @@ _OWED = {
     "progress_report": "a progress report on",
     "spend": "the grant spent and claimed for",
     "project": "an update on",
+    "condition": "the grant condition, on",
 }
 
 
@@ -110,7 +111,8 @@ def render_dm(items: list[Due], now: datetime) -> tuple[str, list[dict]]:
             blocks.append(text_section(f"{head}\nYou are named on this deadline."))
             continue
         owed = [f"• {_OWED.get(o.what, 'an update on')} {escape(o.ref)} "
-                f"“{escape(o.title)}”" for o in i.owed]
+                f"“{escape(o.title)}”" + (f" (`/crg conditions {o.ref}`)"
+                                          if o.what == "condition" else "") for o in i.owed]
         blocks.extend(packed_sections([head, "Still needed from you:"] + owed))
         for o in i.owed:
             if o.what == "progress_report":

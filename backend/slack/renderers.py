@@ -11,6 +11,7 @@ import json
 from backend.settings import Settings
 from backend.slack import (
     alert_messages,
+    claim_messages,
     file_messages,
     paper_messages,
     proposal_messages,
@@ -24,6 +25,7 @@ RENDERERS = {
     **paper_messages.RENDERERS,
     **alert_messages.RENDERERS,
     **setup_messages.RENDERERS,
+    **claim_messages.RENDERERS,
 }
 
 

@@ -8,7 +8,16 @@ as at another day. Only for those who see a partnership's whole forecast (`forec
 """
 from flask import Blueprint, request, url_for
 
-from backend.domain import fiscal, progress, proposals, spend, times
+from backend.domain import (
+    claims,
+    conditions,
+    evidence,
+    fiscal,
+    progress,
+    proposals,
+    spend,
+    times,
+)
 from backend.domain.audit import HistoryLine
 from backend.domain.errors import NotAllowed
 from backend.domain.forecast import access, figures, profiles
@@ -22,7 +31,11 @@ blueprint = Blueprint("dashboard", __name__, url_prefix="/finance", template_fol
 pages.install(blueprint)
 # How the history names what is not a decision (decisions have their words in `workflow`).
 OTHER_ACTIONS = {"submit": "Proposed", "edit": "Edited", "resubmit": "Resubmitted",
-                 "reprofile": "Re-profiled", "report": "Progress reported"}
+                 "reprofile": "Re-profiled", "report": "Progress reported",
+                 "add": "Grant condition added", "mark_met": "Grant condition marked met",
+                 "accept": "Grant condition accepted", "send_back": "Grant condition sent back",
+                 "waive": "Grant condition waived", "kept": "Evidence kept",
+                 "missing": "Evidence missing"}
 WHOLE_ONLY = ("The finance dashboard shows a partnership's whole forecast, which is for its "
               "finance staff, chairs and admins.")
 
@@ -68,6 +81,8 @@ def year(partnership_id: int, start_year: int):
         sort_urls={key: view(**query.sort_link(key)) for key in project_table.COLUMNS},
         clear_url=view(**query.params(pot="", rag="", profile="", search="")),
         project_url=_project_urls(here, query),
+        outstanding=[items for items in conditions.outstanding_for(
+            [p.id for p in forecast.projects]).values() if items],
         xlsx=url_for("finance.workbook", partnership=partnership_id, start_year=start_year),
         json=url_for("finance.giving360", partnership=partnership_id, start_year=start_year))
 
@@ -94,6 +109,9 @@ def project(partnership_id: int, start_year: int, number: int):
         "project.html", f"{found.ref} {found.title}", 400 if errors else 200, actor=actor,
         project=forecast, proposal=found, errors=errors, query=query,
         quarters=figures.quarter_rows(forecast, start_year), lines=lines,
+        claims=claims.for_project(found.id), paid_by=claims.by_spend_line([l.id for l in lines]),
+        conditions=conditions.for_project(found.id), condition_files=evidence.of_conditions(
+            [c.id for c in conditions.for_project(found.id)]),
         reports=progress.reports_for(found.id), history=proposals.history(found.id),
         reprofiles=profiles.history(found.id), rule=RULE, describe=describe,
         as_at=query.on or times.today_local(),

@@ -14,7 +14,7 @@ import json
 
 from flask import Blueprint, Response, redirect, session, url_for
 
-from backend.domain import finance_sessions, fiscal, login_links, times
+from backend.domain import claims, finance_sessions, fiscal, login_links, times
 from backend.domain.errors import NotFound
 from backend.domain.exports import service
 from backend.domain.forecast import figures
@@ -26,6 +26,12 @@ blueprint = Blueprint("finance", __name__, url_prefix="/finance", template_folde
 pages.install(blueprint)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 JSON = "application/json"
+# Evidence is served with its own type only when a browser cannot run it (never HTML or SVG).
+SERVED_AS_IS = {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/heic",
+                "text/plain", "text/csv", "application/msword", XLSX,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "application/vnd.ms-excel", "application/vnd.oasis.opendocument.text",
+                "application/vnd.oasis.opendocument.spreadsheet"}
 
 
 @blueprint.record_once
@@ -99,6 +105,17 @@ def workbook(partnership: str, start_year: int):
     out = io.BytesIO()
     service.write_spend_sheet(selection, out)
     return _download(out.getvalue(), f"{selection.file_stem}.xlsx", XLSX)
+
+
+@blueprint.get("/evidence/<int:evidence_id>/<path:name>")
+def evidence_file(evidence_id: int, name: str):
+    """A claim's (or a condition's) file as the tracker keeps it: the same bytes that were sent."""
+    kept, body = claims.evidence_file(pages.signed_in(), evidence_id)
+    safe = "".join(c if c.isalnum() or c in "._- " else "_" for c in kept.name) or "evidence"
+    kind = kept.mimetype if kept.mimetype in SERVED_AS_IS else "application/octet-stream"
+    response = _download(body, safe, kind)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @blueprint.get("/<partnership>/<int:start_year>/360giving.json")

@@ -1,5 +1,5 @@
 """Proposal subcommands: propose, edit, withdraw, show, list, mine."""
-from backend.domain import proposals, spend, years
+from backend.domain import claims, conditions, proposals, spend, years
 from backend.domain.errors import InvalidInput
 from backend.domain.pots import year_figures
 from backend.domain.workflow import STATUS_LABELS
@@ -11,6 +11,7 @@ from backend.slack.blocks import (
     spend_blocks,
 )
 from backend.slack.text import escape, nearest
+from backend.slack.claim_messages import claims_blocks, conditions_blocks
 from bot.forms import open_modal
 from bot.router import Reply, subcommand
 from bot.views import proposal_form
@@ -64,8 +65,10 @@ def show(request, args):
     if found.status in ("approved", "cancelled") and found.approved_pence:
         so_far = spend.so_far(found.id)
         money = spend_blocks(spend.lines_for(found.id), so_far.approved, so_far.spent)
-    blocks = (proposal_blocks(found, full=True) + money + latest_progress_blocks(found.id)
-              + history_blocks(proposals.history(found.id)))
+    blocks = (proposal_blocks(found, full=True) + money
+              + claims_blocks(claims.for_project(found.id))
+              + conditions_blocks(conditions.for_project(found.id))
+              + latest_progress_blocks(found.id) + history_blocks(proposals.history(found.id)))
     return Reply(f"{found.ref}: {escape(found.title)}", blocks[:50])
 
 

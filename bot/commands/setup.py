@@ -7,7 +7,7 @@ refused, and no partnership is linked to a channel its posts could not reach.
 """
 from slack_sdk.errors import SlackApiError
 
-from backend.domain import fiscal, partnerships, setup, times, years
+from backend.domain import claims, fiscal, partnerships, setup, times, years
 from backend.domain.errors import DomainError, InvalidInput
 from backend.domain.money import format_pence
 from backend.domain.papers import year_end
@@ -119,14 +119,15 @@ def year(request, args):
     return None
 
 
-@subcommand("channel", "channel link [working-group]", "link the channel you type it in to your "
-            "partnership, optionally as its working group's (admins)",
-            "/crg channel link working-group")
+@subcommand("channel", "channel link [working-group|finance]", "link the channel you type it "
+            "in to your partnership, optionally as its working group's or its finance staff's "
+            "(where claims are posted) (admins)", "/crg channel link working-group")
 def channel(request, args):
     words = args.lower().split()
-    if not words or words[0] != "link" or words[1:] not in ([], ["working-group"]):
+    if not words or words[0] != "link" or words[1:] not in ([], ["working-group"], ["finance"]):
         return Reply("Write it as `/crg channel link` in the channel to link (add "
-                     "`working-group` to make it the channel new proposals are posted to).")
+                     "`working-group` to make it the channel new proposals are posted to, or "
+                     "`finance` to make it the channel claims are posted to).")
     here = _channel_here(request)
     if here is None:
         raise InvalidInput("Type `/crg channel link` in the channel you want to link, not in a "
@@ -136,6 +137,10 @@ def channel(request, args):
     problem = not_in_channel(request.client, here, "`/crg channel link`")
     if problem:
         return Reply(problem)
+    if words[1:] == ["finance"]:
+        claims.link_finance_channel(request.actor, partnership_id, here)
+        return Reply(f"Claims of {escape(partnerships.name_of(partnership_id))} will be posted "
+                     "here for finance staff to approve, query or reject.")
     working_group = words[1:] == ["working-group"]
     info = partnerships.add_channel(request.actor, partnership_id, here, working_group)
     role = (" as its working-group channel: new proposals will be posted here"

@@ -3,13 +3,16 @@ someone in no partnership, what the tracker is and who to ask; for the tracker's
 button that sets a partnership up."""
 import logging
 
-from backend.domain import deadlines, partnerships, proposals, years
+from backend.domain import claims, conditions, deadlines, partnerships, proposals, years
 from backend.domain.actors import Actor
 from backend.domain.errors import NotFound
+from backend.domain.money import format_pence
 from backend.domain.forecast import figures
 from backend.domain.pots import year_figures
 from backend.slack.blocks import button, context, header, pots_blocks, proposal_line, section
+from backend.slack.claim_messages import conditions_blocks
 from backend.slack.forecast_blocks import home_blocks
+from backend.slack.text import escape
 from bot.commands.deadlines import deadline_line
 from bot.commands.setup import admins_line
 from bot.context import partnerships_of_person
@@ -66,6 +69,10 @@ def home_view(user_id: str, settings) -> dict:
     own = proposals.list_for_person(user_id, limit=15)
     blocks.append(section("\n".join(proposal_line(p) for p in own)[:2990]) if own
                   else section("None yet."))
+    waiting = conditions.outstanding_for([p.id for p in own if p.status == "approved"])
+    for items in waiting.values():
+        blocks += conditions_blocks(items, heading=f"*Conditions to meet on {items[0].ref}* "
+                                    f"(`/crg conditions {items[0].ref}`)") if items else []
     for pid in mine[:3]:
         try:
             blocks += [{"type": "divider"}] + pots_blocks(year_figures(years.find_year(pid)))
@@ -73,11 +80,28 @@ def home_view(user_id: str, settings) -> dict:
         except NotFound:
             blocks.append(section(f"{names.get(pid, 'Your partnership')} has no financial year "
                                   "open yet."))
+    blocks += _waiting_for_me(Actor(user_id), mine[:3])
     due = [deadline_line(d) for pid in mine[:3] for d in deadlines.upcoming(pid, days=14)]
     blocks += [{"type": "divider"}, header("Due soon"),
                section("\n".join(due[:15])[:2990] if due else "Nothing due in the next 14 days.")]
     blocks.append(context("Amounts are shown to the penny; times in UK time."))
     return {"type": "home", "blocks": blocks[:100]}
+
+
+def _waiting_for_me(actor: Actor, mine: list[int]) -> list[dict]:
+    """For finance staff, the claims waiting for them; for admins, the conditions leads marked
+    met, waiting to be accepted."""
+    lines = []
+    for pid in mine:
+        if claims.may_see_waiting(actor, pid):
+            lines += [f"• Claim *{c.ref}* · {format_pence(c.amount_pence)} · _{c.state_label}_"
+                      for c in claims.waiting_in(pid)]
+        if conditions.is_admin(actor, pid):
+            lines += [f"• *{c.ref}*: “{escape(c.title)}” marked met, waiting for you "
+                      f"(`/crg conditions {c.ref}`)" for c in conditions.waiting_for_admin(pid)]
+    if not lines:
+        return []
+    return [{"type": "divider"}, header("Waiting for you"), section("\n".join(lines)[:2990])]
 
 
 def register(app, settings) -> None:

@@ -353,6 +353,9 @@ class FakeSlackAPI:
         self._channels: dict[str, str] = {}
         self._pending_uploads: dict[str, dict[str, Any]] = {}
         self._uploaded_files: dict[str, dict[str, Any]] = {}
+        # Files people shared with the app (a file_input in a modal): files.info describes them,
+        # and their url_private_download serves the bytes to a bearer of a token.
+        self._shared_files: dict[str, dict[str, Any]] = {}
         # Every accepted chat.postMessage, per conversation id (a DM's "D…" id for a user id),
         # oldest first: what conversations.history answers from.
         self._posted: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -486,6 +489,18 @@ class FakeSlackAPI:
         with self._lock:
             self._users[user_id] = {"real_name": real_name, "email": email}
 
+    def add_file(self, name: str, content: bytes, mimetype: str = "application/pdf", *,
+                 servable: bool = True, size: int | None = None) -> str:
+        """A file a person uploaded (say, through a modal's file_input): its new id. A file
+        that is not `servable` is described by files.info but its download fails (404), as
+        when Slack has lost it; `size` overrides the size files.info reports."""
+        file_id = new_id("F")
+        with self._lock:
+            self._shared_files[file_id] = {"name": name, "bytes": content, "mimetype": mimetype,
+                                           "servable": servable,
+                                           "size": len(content) if size is None else size}
+        return file_id
+
     def add_channel(self, channel_id: str, name: str) -> None:
         """Make ``conversations.info`` name ``channel_id`` this way."""
         with self._lock:
@@ -582,6 +597,8 @@ class FakeSlackAPI:
             return self._response_url_post(path, headers, parse_args(content_type, body, query))
         if prefix == "upload" and name:
             return self._upload(name, uploaded_bytes(content_type, body))
+        if prefix == "files" and name:
+            return self._download(name.split("/", 1)[0], headers)
         return Reply(404, b"Not Found", {"Content-Type": "text/plain"})
 
     def _api_call(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Reply:
@@ -641,6 +658,19 @@ class FakeSlackAPI:
                 return Reply(404, b"unknown upload URL", {"Content-Type": "text/plain"})
             pending["bytes"] = content
         return Reply(200, f"OK - {len(content)}".encode(), {"Content-Type": "text/plain"})
+
+    def _download(self, file_id: str, headers: dict[str, str]) -> Reply:
+        """A file's url_private_download: the bytes for a bearer of a token, as on Slack
+        (without one, Slack answers with its sign-in page)."""
+        with self._lock:
+            shared = self._shared_files.get(file_id)
+        self._record(Call("file_download", {"file": file_id}, headers, time.time(),
+                          "ok" if shared else "404", f"/files/{file_id}"), [])
+        if not headers.get("authorization", "").startswith("Bearer "):
+            return Reply(200, b"<html>sign in</html>", {"Content-Type": "text/html"})
+        if shared is None or not shared["servable"]:
+            return Reply(404, b"Not Found", {"Content-Type": "text/plain"})
+        return Reply(200, shared["bytes"], {"Content-Type": shared["mimetype"]})
 
     def _record(self, call: Call, problems: Iterable[Problem]) -> None:
         with self._lock:
@@ -788,6 +818,18 @@ class FakeSlackAPI:
                 "profile": {"real_name": real_name, "display_name": real_name.split()[0], "email": email},
             }
         }
+
+    @_responds_to("files.info")
+    def _file_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        shared = self._shared_files.get(str(args.get("file", "")))
+        if shared is None:
+            raise SlackError("file_not_found", f"files.info: no file {args.get('file')}")
+        file_id = args["file"]
+        return {"file": {"id": file_id, "name": shared["name"], "title": shared["name"],
+                         "mimetype": shared["mimetype"], "size": shared["size"],
+                         "url_private": f"{self.origin}/files/{file_id}/{shared['name']}",
+                         "url_private_download":
+                             f"{self.origin}/files/{file_id}/download/{shared['name']}"}}
 
     @_responds_to("files.getUploadURLExternal")
     def _upload_url(self, args: dict[str, Any]) -> dict[str, Any]:

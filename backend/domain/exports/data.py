@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from peewee import fn
 
-from backend.domain import directory, fiscal, times
+from backend.domain import claims, conditions, directory, fiscal, times
 from backend.domain.errors import Conflict
 from backend.domain.ledger import SPEND, SPEND_REVERSAL
 from backend.domain.money import format_pence
@@ -89,6 +89,8 @@ class SpendRow:
     reverses_id: int | None
     actor: str
     created_at: datetime
+    paid: str = ""  # "Claim CRG-2024/25-007/C1", or "Central" for spend finance recorded itself
+    evidence: str = ""  # the claim's files
 
     @property
     def is_correction(self) -> bool:
@@ -128,6 +130,7 @@ class ExportData:
     def spend(self) -> Iterator[SpendRow]:
         """Every spend line and correction, year by year (in `years` order), then by date."""
         by_id = {y.id: y for y in self.years}
+        paid = claims.paid_lines(list(by_id))
         rows = (LedgerEntry.select(LedgerEntry.id, Proposal.year, Proposal.number, Proposal.title,
                                    LedgerEntry.kind, LedgerEntry.amount_pence,
                                    LedgerEntry.occurred_on, LedgerEntry.memo,
@@ -141,10 +144,19 @@ class ExportData:
         for (entry_id, year_id, number, title, kind, amount, on, memo, ref_text, reverses, actor,
              created) in rows:
             year = by_id[year_id]
+            claim, files = paid.get(entry_id, ("", ()))
+            how = f"Claim {claim}" if claim else ("Central" if kind != SPEND_REVERSAL else "")
             yield SpendRow(entry_id, year_id, year.partnership, year.label,
                            reference(year.label, number), title, on, fiscal.quarter_of(on),
                            -amount if kind == SPEND_REVERSAL else amount, memo, ref_text,
-                           reverses, directory.describe_actor(actor, self.names), created)
+                           reverses, directory.describe_actor(actor, self.names), created,
+                           how, "; ".join(files))
+
+    def conditions(self) -> list[tuple]:
+        """Each project's grant conditions, by project: (project, condition) pairs."""
+        projects = {p.id: p for p in self.projects}
+        found = conditions.for_projects(list(projects))
+        return [(projects[c.proposal_id], c) for c in found]
 
     def decisions(self) -> Iterator[DecisionRow]:
         """Every decision on the years' proposals (funded or not), year by year, oldest first."""

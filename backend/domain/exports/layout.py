@@ -62,11 +62,20 @@ PROJECTS = (
 )
 SPEND = (
     Column("Partnership", 16, wrap=True), Column("Year", 8), Column("Reference", 17),
-    Column("Project", 34, wrap=True), Column("Line", 7, "number"), Column("Date", 11, "date"),
+    Column("Project", 26, wrap=True), Column("Line", 7, "number"), Column("Date", 11, "date"),
     Column("Quarter", 8, "quarter"), Column("Amount", 11, "gbp"), Column("Entry", 10),
-    Column("What it was for", 30, wrap=True), Column("Invoice or claim", 16, wrap=True),
+    Column("What it was for", 24, wrap=True), Column("Invoice or claim", 16, wrap=True),
     Column("Corrects line", 8, "number"), Column("Recorded by", 20, wrap=True),
     Column("Recorded at", 15, "datetime"),
+    # "Central" (recorded by finance), or the claim it paid with its files' names and hashes
+    Column("Paid on", 16, wrap=True),
+)
+# Written only when some project of the selection has grant conditions.
+CONDITIONS = (
+    Column("Partnership", 16, wrap=True), Column("Year", 8), Column("Reference", 17),
+    Column("Project", 30, wrap=True), Column("Condition", 34, wrap=True),
+    Column("When it must be met", 18, wrap=True), Column("State", 16, wrap=True),
+    Column("Outstanding", 11), Column("Note or reason", 40, wrap=True),
 )
 DECISIONS = (
     Column("Partnership", 16, wrap=True), Column("Year", 8), Column("Reference", 17),

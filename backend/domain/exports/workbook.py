@@ -26,6 +26,7 @@ from backend.domain.exports.data import (
     YearRow,
 )
 from backend.domain.exports.layout import (
+    CONDITIONS,
     DECISIONS,
     ONE_PAGE,
     PER_SELECTION,
@@ -66,6 +67,9 @@ def sheet_rows(data: ExportData) -> Iterator[tuple[str, tuple[Column, ...], Iter
     yield "Projects", PROJECTS, _project_rows(data.projects, spend_blocks, 2)
     yield "Spend", SPEND, _spend_rows(data.spend())
     yield "Decisions", DECISIONS, _decision_rows(data.decisions())
+    held = data.conditions()
+    if held:  # the grant's conditions, met or outstanding: for the monitoring return
+        yield "Conditions", CONDITIONS, _condition_rows(held)
 
 
 def write_workbook(data: ExportData, out, title: str = "") -> None:
@@ -201,8 +205,21 @@ def _spend_rows(lines: Iterable[SpendRow]) -> Iterator[list]:
             line.partnership, line.year_label, line.ref, line.title, line.id, line.spent_on,
             line.quarter, line.amount_pence, "Correction" if line.is_correction else "Spend",
             line.memo, line.reference or None, line.reverses_id, line.actor,
-            _local(line.created_at),
+            _local(line.created_at), _paid_on(line),
         ]
+
+
+def _condition_rows(held) -> Iterator[list]:
+    for project, c in held:
+        yield [project.partnership, project.year_label, project.ref, project.title, c.title,
+               c.due_label.capitalize(), c.state_label.capitalize(),
+               "Yes" if c.outstanding else "No", c.answer or c.note or None]
+
+
+def _paid_on(line: SpendRow) -> str | None:
+    if not line.paid:
+        return None
+    return f"{line.paid}: {line.evidence}" if line.evidence else line.paid
 
 
 def _decision_rows(decisions: Iterable[DecisionRow]) -> Iterator[list]:

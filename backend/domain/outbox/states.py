@@ -21,7 +21,7 @@ from backend.domain.errors import Conflict, NotFound
 from backend.domain.outbox import notes
 from backend.domain.outbox.owners import Owner
 from backend.domain.permissions import require
-from models import AgendaItem, OutboxMessage, Proposal, Reminder, database
+from models import AgendaItem, Claim, OutboxMessage, Proposal, Reminder, database
 
 SWEEP_MINUTES = 5  # the clock sweeps the outbox this often: a queued message waits at most this
 MAX_ATTEMPTS = 12  # sends of a message Slack did not take before it is failed and admins hear
@@ -98,10 +98,14 @@ def delivered(message: OutboxMessage, owner_token: int, ts: str, now: datetime,
 
 
 def _remember_where(message: OutboxMessage, ts: str) -> None:
-    if not ts or message.purpose not in ("proposal_post", "agenda_item"):
+    if not ts or message.purpose not in ("proposal_post", "agenda_item", "claim_post"):
         return
     payload = json.loads(message.payload or "{}")
-    if message.purpose == "proposal_post":
+    if message.purpose == "claim_post":  # the finance channel's post; a DM's is not updated
+        if message.recipient[:1] in ("C", "G"):
+            Claim.update(post_channel=message.recipient, post_ts=ts).where(
+                Claim.id == payload["claim"]).execute()
+    elif message.purpose == "proposal_post":
         Proposal.update(post_channel=message.recipient, post_ts=ts).where(
             Proposal.id == payload["proposal"]).execute()
     else:

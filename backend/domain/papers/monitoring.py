@@ -10,7 +10,7 @@ if that is earlier).
 from dataclasses import dataclass
 from datetime import date
 
-from backend.domain import fiscal, times
+from backend.domain import conditions, fiscal, times
 from backend.domain.errors import InvalidInput, NotFound
 from backend.domain.forecast.figures import ProjectForecast, YearForecast, year_forecasts
 from backend.domain.papers import measures as measured
@@ -25,6 +25,9 @@ class ReturnRow:
     project: ProjectForecast
     explanation: str
     measures: dict[str, int]
+    # The grant's conditions the project has not yet met (nor had waived), as the OPCC asks:
+    # "Signed grant agreement (before release)".
+    outstanding: tuple[str, ...] = ()
 
     @property
     def narrative(self) -> str:
@@ -82,10 +85,13 @@ def read(year_ids, period: str, title: str) -> MonitoringReturn:
         for name in settings.choices(year.partnership_id).measures:
             if name not in names:
                 names.append(name)
-    rows = {year.year_id: tuple(_row(p, found) for p in year.projects) for year in years}
+    unmet = conditions.outstanding_for([p.id for y in years for p in y.projects])
+    rows = {year.year_id: tuple(_row(p, found, unmet[p.id]) for p in year.projects)
+            for year in years}
     return MonitoringReturn(title, period, on, tuple(names), years, rows)
 
 
-def _row(project: ProjectForecast, found: dict) -> ReturnRow:
+def _row(project: ProjectForecast, found: dict, unmet: list) -> ReturnRow:
     got = found.get(project.last_report.id) if project.last_report else None
-    return ReturnRow(project, got.explanation if got else "", got.values if got else {})
+    return ReturnRow(project, got.explanation if got else "", got.values if got else {},
+                     tuple(f"{c.title} ({c.due_label})" for c in unmet))

@@ -12,7 +12,8 @@ LEAD = (Column("Partnership", 16, wrap=True), Column("Year", 8), Column("Referen
         Column("Spent to date", 11, "gbp"), Column("Variance", 11, "gbp"),
         Column("Variance %", 9, "percent"), Column("Explanation of variance", 28, wrap=True),
         Column("RAG", 8))
-TAIL = (Column("Latest progress", 30, wrap=True), Column("Reported on", 11, "date"))
+TAIL = (Column("Latest progress", 30, wrap=True), Column("Reported on", 11, "date"),
+        Column("Conditions outstanding", 24, wrap=True))
 MONEY = ("Approved", "Planned to date", "Spent to date")
 
 
@@ -36,7 +37,8 @@ def _values(row: ReturnRow, measures: tuple[str, ...]) -> list:
     return ([p.partnership, p.year_label, p.ref, p.title, p.lead_organisation,
              p.pot.capitalize(), p.approved, p.planned, p.spent, None, None, row.explanation,
              (p.rag or "not reported").capitalize()]
-            + [row.measures.get(m, 0) for m in measures] + [row.narrative, row.reported_on])
+            + [row.measures.get(m, 0) for m in measures] + [row.narrative, row.reported_on,
+                                                       "; ".join(row.outstanding) or "None"])
 
 
 def write_monitoring(ret: MonitoringReturn, out) -> None:
