@@ -6,7 +6,6 @@ tracker must still hold the receipt after a Slack file is deleted or the workspa
 """
 from peewee import (
     BigIntegerField,
-    BlobField,
     BooleanField,
     CharField,
     DateField,
@@ -16,7 +15,7 @@ from peewee import (
     TextField,
 )
 
-from models.base import BaseModel
+from models.base import BaseModel, BytesField
 from models.grant import Partnership
 from models.ledger import LedgerEntry
 from models.proposals import Proposal
@@ -106,7 +105,7 @@ class Evidence(BaseModel):
     mimetype = CharField(default="")
     size = BigIntegerField(default=0)
     sha256 = CharField(default="")
-    content = BlobField(null=True)
+    content = BytesField(null=True)
     state = CharField()  # "pending", "kept" or "missing"
     problem = TextField(default="")
     created_at = DateTimeField()

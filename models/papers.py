@@ -2,7 +2,6 @@
 template, which progress measures it counts, the measures of each report, and closed years."""
 from peewee import (
     BigIntegerField,
-    BlobField,
     CharField,
     DateTimeField,
     ForeignKeyField,
@@ -10,7 +9,7 @@ from peewee import (
     TextField,
 )
 
-from models.base import BaseModel
+from models.base import BaseModel, BytesField
 from models.grant import FinancialYear, Partnership
 from models.progress import ProgressReport
 
@@ -22,7 +21,7 @@ class PaperSettings(BaseModel):
     chair = TextField(default="")  # the Working Group's chair, as the paper names them
     deputy_chair = TextField(default="")
     classification = CharField(default="For Information")
-    template = BlobField(null=True)  # its own .docx (logo, house style); None: the default
+    template = BytesField(null=True)  # its own .docx (logo, house style); None: the default
     template_name = CharField(default="")
     measures = TextField(default="[]")  # JSON list of the measures its reports count
     # spend this far behind its planned profile needs a reason; None: never required
