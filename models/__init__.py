@@ -14,6 +14,7 @@ from models.outbox import OutboxMessage, OutboxSender
 from models.people import Member
 from models.progress import PartnershipOption, ProgressReport
 from models.proposals import Proposal
+from models.scoring import Score, ScoreSheet, ScoringCriterion, ScoringRound
 
 __all__ = [
     "AgendaItem", "AuditRecord", "BaseModel", "Channel", "Deadline", "DeadlineTemplate",
@@ -21,5 +22,5 @@ __all__ = [
     "Member",
     "OutboxMessage", "OutboxSender", "Partnership", "PartnershipOption", "Person", "Pot",
     "Priority", "ProgressReport", "Proposal", "Reminder", "ReminderSettings", "SchemaVersion",
-    "SpendProfile", "database",
+    "Score", "ScoreSheet", "ScoringCriterion", "ScoringRound", "SpendProfile", "database",
 ]
