@@ -24,6 +24,7 @@ from bot.listeners import (
     forecast,
     home,
     meetings,
+    scoring,
     setup,
     views,
 )
@@ -50,7 +51,7 @@ def create_bolt_app(settings: Settings, client: WebClient | None = None) -> App:
             notes.back_from_slack(token)
 
     for listeners in (directory, commands, views, actions, decisions, meetings, deadlines, finance,
-                      forecast, home, setup, clock_alerts, errors):
+                      forecast, home, setup, scoring, clock_alerts, errors):
         listeners.register(app, settings)
     return app
 

@@ -9,7 +9,13 @@ is now. The names are the contract between the two sides: a name the domain writ
 import json
 
 from backend.settings import Settings
-from backend.slack import alert_messages, file_messages, proposal_messages, setup_messages
+from backend.slack import (
+    alert_messages,
+    file_messages,
+    proposal_messages,
+    scoring_messages,
+    setup_messages,
+)
 from backend.slack.rendered import NothingToSend, Post, Updates
 
 RENDERERS = {
@@ -17,6 +23,7 @@ RENDERERS = {
     **file_messages.RENDERERS,
     **alert_messages.RENDERERS,
     **setup_messages.RENDERERS,
+    **scoring_messages.RENDERERS,
 }
 
 

@@ -10,6 +10,7 @@ from backend.slack.blocks import (
     section,
     spend_blocks,
 )
+from backend.slack import scoring_blocks
 from backend.slack.text import escape, nearest
 from bot.forms import open_modal
 from bot.router import Reply, subcommand
@@ -65,6 +66,7 @@ def show(request, args):
         so_far = spend.so_far(found.id)
         money = spend_blocks(spend.lines_for(found.id), so_far.approved, so_far.spent)
     blocks = (proposal_blocks(found, full=True) + money + latest_progress_blocks(found.id)
+              + scoring_blocks.show_blocks(found.id)
               + history_blocks(proposals.history(found.id)))
     return Reply(f"{found.ref}: {escape(found.title)}", blocks[:50])
 

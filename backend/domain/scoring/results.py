@@ -75,6 +75,10 @@ def of_year(year_id: int, status: str | None = None) -> list[RoundView]:
     return [view(r) for r in query]
 
 
+def rounds_of_meeting(meeting_id: int) -> list[RoundView]:
+    return [view(r) for r in ScoringRound.select().where(ScoringRound.meeting == meeting_id)]
+
+
 def open_of_year(year_id: int) -> RoundView:
     found = of_year(year_id, "open")
     if not found:
@@ -114,6 +118,20 @@ def _values(sheet_ids: list[int]) -> dict[int, dict[int, int]]:
         for s in Score.select().where(Score.sheet.in_(sheet_ids)):
             values.setdefault(s.sheet_id, {})[s.criterion_id] = s.value
     return values
+
+
+def scored_by(round_id: int, member: str) -> dict[int, bool]:
+    """What one member has done in a round: {proposal id: declared a conflict}."""
+    return {pid: conflict for pid, conflict in ScoreSheet.select(
+        ScoreSheet.proposal, ScoreSheet.conflict).where(
+        (ScoreSheet.round == round_id) & (ScoreSheet.member_slack_id == member)).tuples()}
+
+
+def count_scored(round_id: int, proposal_id: int) -> int:
+    """How many members have scored the proposal (not what they gave it)."""
+    return ScoreSheet.select().where((ScoreSheet.round == round_id)
+                                     & (ScoreSheet.proposal == proposal_id)
+                                     & (ScoreSheet.conflict == False)).count()  # noqa: E712
 
 
 @dataclass(frozen=True)

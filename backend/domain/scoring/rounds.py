@@ -75,14 +75,16 @@ def open_round(actor: Actor, year_id: int, meeting_id: int | None = None) -> Rou
                             "criteria": [c.name for c in rules], "members": members})
         pid = year.partnership_id
         for member in members:
-            notes.tell(Note(member, "scoring", "scoring_invite", {"round": row.id},
-                            partnership_id=pid))
+            notes.tell(Note(member, "scoring", "scoring_invite",
+                            {"round": row.id, "member": member}, partnership_id=pid))
         channel = partnerships.working_group_channel(pid)
         if channel:
             notes.tell(Note(channel, "scoring", "scoring_opened", {"round": row.id},
                             partnership_id=pid))
         for p in agenda:
             proposals.tell_of_change(p.id, pid)
+        notes.tell_actor(actor, "scoring_opened_confirmed",
+                         {"round": row.id, "members": members}, partnership_id=pid)
     return results.get(row.id)
 
 
@@ -145,10 +147,12 @@ class Reminded:
 def _remind(actor: Actor, row: ScoringRound, r: RoundView) -> Reminded:
     behind = tuple(p.member for p in results.progress(r) if p.to_do)
     for member in behind:
-        notes.tell(Note(member, "scoring", "scoring_reminder", {"round": r.id},
+        notes.tell(Note(member, "scoring", "scoring_reminder", {"round": r.id, "member": member},
                         partnership_id=r.partnership_id))
     audit.record(actor, "scoring.remind", "scoring_round", r.id,
                  partnership_id=r.partnership_id, after={"members": list(behind)})
+    notes.tell_actor(actor, "scoring_reminded", {"members": list(behind)},
+                     partnership_id=r.partnership_id)
     return Reminded(behind)
 
 

@@ -8,10 +8,11 @@ counts twice.
 """
 from dataclasses import dataclass
 
-from backend.domain import audit, texts, times
+from backend.domain import audit, proposals, texts, times
 from backend.domain.actors import ROLE_NAMES, Actor, role_of
 from backend.domain.errors import FieldErrors, InvalidInput, NotFound
 from backend.domain.ledger import year_transaction
+from backend.domain.outbox import notes
 from backend.domain.permissions import refuse
 from backend.domain.proposals import ProposalView
 from backend.domain.proposals import get as proposal
@@ -135,6 +136,9 @@ def score(actor: Actor, round_id: int, proposal_id: int, typed: dict[int, str],
                              "comment": before_comment} if before else None,
                      after={"proposal": ref, "scores": {names[k]: v for k, v in values.items()},
                             "comment": comment})
+        proposals.tell_of_change(p.id, r.partnership_id)  # its posts count one more score
+        notes.tell_actor(actor, "scoring_saved", {"proposal": ref, "scores": [
+            [rule.name, values[rule.id]] for rule in r.rules]}, partnership_id=r.partnership_id)
     return ScoringForm(r, proposal(p.id), values, comment)
 
 
@@ -162,3 +166,6 @@ def declare_conflict(actor: Actor, round_id: int, proposal_id: int, note: str = 
                      partnership_id=r.partnership_id,
                      before={"proposal": ref, "scores": before} if before else None,
                      after={"proposal": ref, "conflict": True, "comment": note})
+        proposals.tell_of_change(p.id, r.partnership_id)
+        notes.tell_actor(actor, "scoring_saved", {"proposal": ref, "conflict": True},
+                         partnership_id=r.partnership_id)
