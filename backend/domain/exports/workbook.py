@@ -1,4 +1,4 @@
-"""The OPCC spend sheet: a workbook with Summary, Projects, Spend and Decisions sheets.
+"""The OPCC spend sheet: a workbook with Summary, Projects, Spend, Decisions and Scoring sheets.
 
 Each project's spend by quarter and every Summary total are live formulas over the Projects and
 Spend rows of the same partnership-year, so they recalculate when finance staff edit a cell;
@@ -22,6 +22,7 @@ from backend.domain.exports.data import (
     DecisionRow,
     ExportData,
     ProjectRow,
+    ScoringRow,
     SpendRow,
     YearRow,
 )
@@ -30,6 +31,7 @@ from backend.domain.exports.layout import (
     ONE_PAGE,
     PER_SELECTION,
     PROJECTS,
+    SCORING,
     SPEND,
     SUMMARY,
     Column,
@@ -66,6 +68,7 @@ def sheet_rows(data: ExportData) -> Iterator[tuple[str, tuple[Column, ...], Iter
     yield "Projects", PROJECTS, _project_rows(data.projects, spend_blocks, 2)
     yield "Spend", SPEND, _spend_rows(data.spend())
     yield "Decisions", DECISIONS, _decision_rows(data.decisions())
+    yield "Scoring", SCORING, _scoring_rows(data.scoring())
 
 
 def write_workbook(data: ExportData, out, title: str = "") -> None:
@@ -214,6 +217,23 @@ def _decision_rows(decisions: Iterable[DecisionRow]) -> Iterator[list]:
             STATUS_LABELS.get(d.after_status, d.after_status) or None, d.approved or None,
             d.note or None,
         ]
+
+
+def _scoring_rows(rows: list[ScoringRow]) -> Iterator[list]:
+    for s in rows:
+        yield [
+            s.partnership, s.year_label, s.meeting, s.ref, s.title, s.rank or None, s.mean,
+            s.member, s.scores or None, s.member_score, "Declared" if s.conflict else None,
+            s.comment or None, _local(s.scored_at), _local(s.updated_at),
+        ]
+    if not rows:
+        yield Note("No shortlisting exercise has closed for these years: scores are listed "
+                   "here once scoring closes.")
+    else:
+        yield []
+        yield Note("Only closed rounds are listed. A member's score is the weighted mean of "
+                   "their criteria; a proposal's mean is the mean of its members' scores; = marks "
+                   "a tie.")
 
 
 def _local(utc_naive):

@@ -242,16 +242,31 @@ def open_round_with(proposal_id: int) -> RoundView | None:
     return None
 
 
-def closed_sheets_of_years(year_ids) -> list[tuple[RoundView, str, GivenScore]]:
+@dataclass(frozen=True)
+class SheetLine:
+    """One member's scoring of one proposal in a closed round, with the proposal's standing."""
+
+    round: RoundView
+    number: int  # the proposal's number in its year (its reference)
+    title: str
+    standing: Standing
+    given: GivenScore
+
+
+def closed_sheets_of_years(year_ids) -> list[SheetLine]:
     """Who scored what, when, in the closed rounds of these years (the spend sheet's Scoring
-    sheet): (round, proposal reference number, scores), by meeting then agenda order."""
-    rows = []
+    sheet), by meeting, then ranked order, then member."""
+    lines = []
     for year_id in year_ids:
         for r in of_year(year_id, "closed"):
-            numbers = {p.id: p.number for p in
-                       Proposal.select().where(Proposal.id.in_(r.proposal_ids))}
-            sheets = sorted(_sheets(r.id), key=lambda s: (r.proposal_ids.index(s.proposal_id),
+            proposals = {p.id: p for p in
+                         Proposal.select().where(Proposal.id.in_(r.proposal_ids))}
+            standings = ranking_of(r).standings
+            order = {s.proposal_id: i for i, s in enumerate(standings)}
+            by_id = {s.proposal_id: s for s in standings}
+            sheets = sorted(_sheets(r.id), key=lambda s: (order[s.proposal_id],
                                                           s.member_slack_id))
             for s, given in zip(sheets, _given(r, sheets)):
-                rows.append((r, numbers[s.proposal_id], given))
-    return rows
+                p = proposals[s.proposal_id]
+                lines.append(SheetLine(r, p.number, p.title, by_id[p.id], given))
+    return lines
