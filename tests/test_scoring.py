@@ -1,7 +1,8 @@
 """The shortlisting exercise's rules, on both databases, and its arithmetic by hand and by
 property: who scores, when, what is refused (and kept on record), rescoring replacing, and the
 ranking with the line where the money runs out."""
-from datetime import datetime, timedelta
+import json
+from datetime import timedelta
 from fractions import Fraction
 
 import pytest
@@ -13,7 +14,8 @@ from backend.domain.actors import Actor
 from backend.domain.errors import Conflict, FieldErrors, NotAllowed
 from backend.domain.scoring import criteria, results, rounds, scores
 from backend.domain.scoring.ranking import Entry, Rule, member_score, rank
-from models import AgendaItem, AuditRecord, Score, ScoreSheet
+from jobs.scoring import remind_scorers
+from models import AgendaItem, AuditRecord, OutboxMessage, Score, ScoreSheet
 from tests.builders import ADMIN, open_year, submit
 
 MEM1, MEM2, CHAIR, FIN = (Actor("U0MEM1", "Mo"), Actor("U0MEM2", "Meg"), Actor("U0CHAIR", "Cy"),
@@ -195,6 +197,22 @@ def test_closing_orders_the_agenda_and_the_clock_reminds_once(scoring):
     rounds.close_round(ADMIN, r.id)
     order = [i.proposal_id for i in AgendaItem.select().order_by(AgendaItem.position)]
     assert order[0] == kit and set(order) == {walks, signs, kit, own}
+    meetings.post_agenda(ADMIN, year.id)  # posted again: in ranked order
+    assert [i.proposal_id for i in AgendaItem.select().order_by(AgendaItem.position)] == order
+    assert [json.loads(m.payload)["proposal"] for m in OutboxMessage.select().where(
+        OutboxMessage.render == "agenda_item").order_by(OutboxMessage.id)][-4:] == order
+
+
+def test_the_clock_reminds_members_before_the_meeting(scoring):
+    year, meeting, _ = scoring
+    rounds.open_round(CHAIR, year.id)
+    assert remind_scorers(meeting.held_at - timedelta(days=3)) == 0
+    assert remind_scorers(meeting.held_at - timedelta(hours=30)) == 1
+    assert remind_scorers(meeting.held_at - timedelta(hours=29)) == 0
+    told = [m.recipient for m in OutboxMessage.select().where(
+        OutboxMessage.render == "scoring_reminder")]
+    assert told == ["U0MEM1", "U0MEM2", "U0CHAIR"]
+    assert AuditRecord.get(AuditRecord.action == "scoring.remind").actor.startswith("system:clock")
 
 
 def test_admins_edit_the_criteria_for_the_next_round(scoring):

@@ -221,3 +221,37 @@ def test_the_criteria_and_scoring_commands_refuse_in_words(slack):
                        channel_id=WG)
     assert drain(timeout=15)
     assert "conflict of interest" in texts_to(slack.fake, MEM2, "chat.postEphemeral")[-1]
+
+
+def test_forged_buttons_and_forms_change_nothing(slack):
+    setting_up(slack)
+    slack.slack.command("scoring open", user_id=CHAIR, channel_id=WG)
+    for value in ("not json", json.dumps({"r": 99, "p": 1}), json.dumps({"r": "1; drop", "p": 1})):
+        slack.slack.action("scoring_score", value, user_id=MEM1, channel_id=WG)
+    assert drain(timeout=15)
+    said = texts_to(slack.fake, MEM1, "chat.postEphemeral") + texts_to(slack.fake, MEM1)
+    assert sum("That scoring round does not exist." in t for t in said) == 3
+    view = opened(slack, MEM1, "CRG-2024/25-001")
+    forged = slack.slack.submit_view(view["callback_id"], answers(view, 1, 1, 1, 1, 1),
+                                     user_id=MEM1, private_metadata='{"r": 1, "p": 42}')
+    assert "not on the agenda" in json.dumps(forged.get_json()["errors"])
+    wide = submit(slack, MEM1, view, "４", 1, 1, 1, 1).get_json()  # a full-width digit
+    assert "must be a whole number from 0 to 5" in json.dumps(wide["errors"], ensure_ascii=False)
+    nul = submit(slack, MEM1, view, 1, 1, 1, 1, 1, comment="bad\x00byte").get_json()
+    assert "control character" in nul["errors"]["comment"]
+    long = submit(slack, MEM1, view, 1, 1, 1, 1, 1, comment="x" * 3001).get_json()
+    assert "3,000 characters" in long["errors"]["comment"]
+    assert Score.select().count() == 0 and ScoreSheet.select().count() == 0
+    progress = slack.slack.command("scoring", user_id=CHAIR, channel_id=WG).get_json()
+    close = [e for b in progress["blocks"] if b["type"] == "actions" for e in b["elements"]
+             if e["action_id"] == "scoring_close"][0]
+    assert close["confirm"]["title"]["text"] == "Close scoring?"
+    slack.slack.action("scoring_close", close["value"], user_id=MEM1, channel_id=WG)
+    slack.slack.action("scoring_close", close["value"], user_id=CHAIR, channel_id=WG)
+    wait(lambda: [c for c in slack.fake.calls_to("chat.postMessage")
+                  if c.args["channel"] == WG and "ranked agenda" in c.args["text"]])
+    assert drain(timeout=15)
+    refused = texts_to(slack.fake, MEM1, "chat.postEphemeral") + texts_to(slack.fake, MEM1)
+    assert any(t.startswith("Only a working-group or CSP chair") for t in refused)
+    denied = AuditRecord.select().where(AuditRecord.action == "denied").count()
+    assert denied >= 2

@@ -139,7 +139,7 @@ def ranking_blocks(r: RoundView, ranking: Ranking, heading: str, *, running: boo
     notes.append(f"Scores are {scale(r)} on: {criteria_line(r)}. A member's score is the "
                  "weighted mean of their criteria; a proposal's mean is the mean of its "
                  "members' scores, and its spread the highest less the lowest.")
-    blocks.append(context(" ".join(notes)))
+    blocks.append(context(shorten(" ".join(notes), 2900)))
     return blocks[:50]
 
 

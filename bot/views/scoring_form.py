@@ -10,8 +10,8 @@ from backend.domain.errors import DomainError, FieldErrors
 from backend.domain.money import format_pence
 from backend.domain.scoring import scores
 from backend.domain.scoring.scores import ScoringForm
-from backend.slack.blocks import context
-from backend.slack.text import escape, section_text, shorten
+from backend.slack.blocks import context, text_section
+from backend.slack.text import escape, shorten
 from bot.context import json_object, number
 
 CALLBACK = "scoring_form"
@@ -33,10 +33,9 @@ def _input(block_id: str, label: str, hint: str, initial: str = "", *, multiline
 def build(form: ScoringForm, channel: str = "") -> dict:
     r, p = form.round, form.proposal
     blocks = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": (
-            f"*{p.ref}* {section_text(shorten(p.title, 200))}\n"
-            f"{format_pence(p.amount_pence)} · {section_text(shorten(p.lead_organisation, 120))}"
-            f"\n{section_text(shorten(p.description, 2200))}")}},
+        text_section(f"*{p.ref}* {escape(shorten(p.title, 200))}\n"
+                     f"{format_pence(p.amount_pence)} · {escape(shorten(p.lead_organisation, 120))}"
+                     f"\n{escape(p.description)}"),
         context(f"Scoring for {escape(r.meeting_title)}: each criterion {r.low} (lowest) to "
                 f"{r.high} (highest). Only you see your scores until scoring closes; you can "
                 "change them until then."),
