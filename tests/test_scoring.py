@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backend.domain import meetings, people, times
+from backend.domain import meetings, partnerships, people, times
 from backend.domain.actors import Actor
 from backend.domain.errors import Conflict, FieldErrors, NotAllowed
 from backend.domain.scoring import criteria, results, rounds, scores
@@ -231,3 +231,25 @@ def test_admins_edit_the_criteria_for_the_next_round(scoring):
     r = rounds.open_round(CHAIR, year.id)
     criteria.set_weight(ADMIN, pid, 1, 1)  # the open round keeps what it opened with
     assert results.get(r.id).rules[0].weight == 3
+
+
+def test_crg_scoring_on_the_command_line(scoring, crg):
+    year, meeting, (walks, signs, kit, own) = scoring
+    name = partnerships.name_of(year.partnership_id)
+    out = crg("scoring", name)
+    assert "1. Fit with the Community Safety Agreement priorities (0–5, weight 1)" in out
+    assert "No scoring round has closed in 2024/25 yet." in out
+    r = rounds.open_round(CHAIR, year.id)
+    scores.score(MEM1, r.id, walks, _typed(r, 4, 4, 4, 4, 4))
+    scores.score(MEM1, r.id, signs, _typed(r, 5, 5, 5, 5, 5))
+    out = crg("scoring", name, "2024/25")
+    assert "U0MEM1 (name not known yet)" in out and "2 scored, 0 conflicts, 2 still to score" in out
+    assert "4.00" not in out  # never a score while it is open
+    rounds.close_round(CHAIR, r.id)
+    out = crg("scoring", name)
+    assert "1. CRG-2024/25-002 Signs · £8,000 · mean 5.00 of 5 · spread 0.00 · 1 score, 2 not " \
+           "in · running total £8,000" in out
+    assert "— the money runs out here —\n  –. CRG-2024/25-003" in out
+    assert ("The top two fit in £17,000; the third would take it to £23,000 (the upfront pot "
+            "has £20,000 left).") in out
+    assert crg("scoring", "Nowhere", ok=False).startswith("There is no partnership called")

@@ -19,6 +19,7 @@ from backend.cli import (
     processes,
     projects,
     roles,
+    scoring,
 )
 from backend.domain import times
 from backend.domain.database import (
@@ -49,8 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
 # Each area adds its own subcommands: `register(subparsers)` sets `func(args, settings)` (and
 # `needs_schema=True` where the database must be current, `long_running` for a process that
 # stays up).
-AREAS = (processes, database, partnerships, roles, deadlines, projects, forecast, exports, backups,
-         demo)
+AREAS = (processes, database, partnerships, roles, deadlines, projects, forecast, scoring, exports,
+         backups, demo)
 
 
 def main(argv=None) -> int:

@@ -22,6 +22,7 @@ from backend.domain.money import format_pence
 from backend.domain.pots import YearFigures, year_figures
 from backend.domain.progress import ProgressView, latest_progress
 from backend.domain.scoring import results as scoring_results
+from backend.domain.scoring.words import place
 from backend.domain.workflow import DECISIONS, reference
 from models import AuditRecord, FinancialYear, LedgerEntry, Partnership, Proposal
 
@@ -171,8 +172,7 @@ class ExportData:
         rows = []
         for line in scoring_results.closed_sheets_of_years(list(by_id)):
             year, ranked, given = by_id[line.round.year_id], line.standing, line.given
-            rank = ("" if ranked.rank is None else
-                    f"={ranked.rank}" if ranked.tied else str(ranked.rank))
+            rank = "" if ranked.rank is None else place(ranked)
             rows.append(ScoringRow(
                 year.partnership, year.label, line.round.meeting_title,
                 reference(year.label, line.number), line.title, rank, _two_places(ranked.mean),
