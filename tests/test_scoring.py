@@ -148,7 +148,8 @@ def test_members_score_rescore_and_the_closed_round_ranks(scoring):
         (kit, Fraction(21, 5), 1), (signs, Fraction(4), 1), (walks, Fraction(2), 2),
         (own, None, 0)]
     assert ranking.pot_pence == 2_000_000 and ranking.fitting == 2
-    assert ranking.first_over.proposal_id == walks and ranking.first_over.cumulative_pence == 2_300_000
+    over = ranking.first_over
+    assert over.proposal_id == walks and over.cumulative_pence == 2_300_000
     given_scores = results.closed_scores_of(walks)[0][2]
     assert [(g.member, g.weighted, g.comment) for g in given_scores] == [
         ("U0MEM1", Fraction(1), "Changed my mind"), ("U0MEM2", Fraction(3), "")]
@@ -166,7 +167,8 @@ def test_refusals_are_against_the_field_and_on_record(scoring):
     fields = wrong.value.errors
     assert set(fields) == {scores.field_of(r.rules[i].id) for i in (0, 2, 4)}
     assert "6 is outside the scale" in fields[scores.field_of(r.rules[0].id)]
-    with pytest.raises(NotAllowed, match="Only working-group members and chairs score proposals; you are finance"):
+    with pytest.raises(NotAllowed, match="Only working-group members and chairs score "
+                                          "proposals; you are finance"):
         scores.score(FIN, r.id, walks, _typed(r, 1, 1, 1, 1, 1))
     with pytest.raises(NotAllowed, match="conflict of interest"):
         scores.score(MEM2, r.id, own, _typed(r, 5, 5, 5, 5, 5))
