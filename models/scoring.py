@@ -1,6 +1,7 @@
 """The shortlisting exercise: each partnership's scoring criteria, the scoring rounds held on a
 meeting's agenda, and what each working-group member scored."""
 from peewee import (
+    BigIntegerField,
     BooleanField,
     CharField,
     DateTimeField,
@@ -39,7 +40,10 @@ class ScoringRound(BaseModel):
     opened_at = DateTimeField()
     closed_by = CharField(default="")
     closed_at = DateTimeField(null=True)
-    reminded_at = DateTimeField(null=True)  # the clock's reminder before the meeting
+    reminded_at = DateTimeField(null=True)
+    # What the upfront pot had left when it closed: the ranking's money line stays as the group
+    # saw it, whatever is supported afterwards.
+    pot_pence = BigIntegerField(null=True)  # the clock's reminder before the meeting
 
 
 class ScoreSheet(BaseModel):

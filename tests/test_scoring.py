@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backend.domain import meetings, partnerships, people, times
+from backend.domain import decisions, meetings, partnerships, people, proposals, times
 from backend.domain.actors import Actor
 from backend.domain.errors import Conflict, FieldErrors, NotAllowed
 from backend.domain.scoring import criteria, results, rounds, scores
@@ -255,3 +255,19 @@ def test_crg_scoring_on_the_command_line(scoring, crg):
     assert ("The top two fit in £17,000; the third would take it to £23,000 (the upfront pot "
             "has £20,000 left).") in out
     assert crg("scoring", "Nowhere", ok=False).startswith("There is no partnership called")
+
+
+def test_the_ranking_stays_as_closed(scoring):
+    year, meeting, (walks, signs, kit, own) = scoring
+    r = rounds.open_round(CHAIR, year.id)
+    scores.score(MEM1, r.id, walks, _typed(r, 3, 3, 3, 3, 3))
+    scores.score(MEM1, r.id, signs, _typed(r, 4, 4, 4, 4, 4))
+    proposals.withdraw(MEM2, own)  # withdrawn while scoring is open: not ranked
+    rounds.close_round(CHAIR, r.id)
+    _, ranking = results.ranking(r.id)
+    assert [s.proposal_id for s in ranking.standings] == [signs, walks, kit]
+    assert ranking.pot_pence == 2_000_000
+    decisions.decide(ADMIN, signs, "support")  # earmarks £8,000 of the pot afterwards
+    _, again = results.ranking(r.id)
+    assert again == ranking  # the line the group saw
+    assert results.pot_left(year.id) == 1_200_000

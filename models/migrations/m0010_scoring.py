@@ -3,6 +3,7 @@
 The tables as they were at version 10, frozen here (see `models.migrations.frozen`).
 """
 from peewee import (
+    BigIntegerField,
     BooleanField,
     CharField,
     DateTimeField,
@@ -46,6 +47,7 @@ class ScoringRound(FrozenModel):
     closed_by = CharField(default="")
     closed_at = DateTimeField(null=True)
     reminded_at = DateTimeField(null=True)
+    pot_pence = BigIntegerField(null=True)
 
 
 class ScoreSheet(FrozenModel):

@@ -31,6 +31,7 @@ class RoundView:
     proposal_ids: tuple[int, ...]
     opened_at: datetime
     closed_at: datetime | None
+    pot_pence: int | None  # set when it closed
 
     @property
     def closed(self) -> bool:
@@ -52,7 +53,7 @@ def view(r: ScoringRound) -> RoundView:
                   for c in json.loads(r.criteria))
     return RoundView(r.id, meeting.id, meeting.title, meeting.held_at, year.id,
                      year.partnership_id, r.status, rules, tuple(json.loads(r.proposals)),
-                     r.opened_at, r.closed_at)
+                     r.opened_at, r.closed_at, r.pot_pence)
 
 
 def get(round_id: int) -> RoundView:
@@ -177,8 +178,13 @@ def ranking_of(r: RoundView) -> Ranking:
         entries.append(Entry(pid, position, p.amount_pence,
                              tuple(g for g in given if len(g) == len(r.rules)),
                              waiting, conflicts))
-    year = FinancialYear.get_by_id(r.year_id)
-    return rank(r.rules, entries, year_figures(year).pots["upfront"].unearmarked)
+    return rank(r.rules, entries, pot_left(r.year_id) if r.pot_pence is None else r.pot_pence)
+
+
+def pot_left(year_id: int) -> int:
+    """What the upfront pot has left for the agenda: uncommitted, and not earmarked for
+    proposals the group has already supported."""
+    return year_figures(FinancialYear.get_by_id(year_id)).pots["upfront"].unearmarked
 
 
 def ranking(round_id: int) -> tuple[RoundView, Ranking]:

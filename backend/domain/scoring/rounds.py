@@ -18,7 +18,7 @@ from backend.domain.outbox.notes import Note
 from backend.domain.permissions import require
 from backend.domain.scoring import criteria, results
 from backend.domain.scoring.results import RoundView
-from models import AgendaItem, Meeting, Member, ScoringRound
+from models import AgendaItem, Meeting, Member, Proposal, ScoringRound
 
 REMIND_BEFORE = timedelta(days=2)  # the clock reminds members this long before the meeting
 
@@ -107,6 +107,12 @@ def close_round(actor: Actor, round_id: int) -> RoundView:
             raise Conflict(f"Scoring for {r.meeting_title} already closed on "
                            f"{times.show(row.closed_at)}.")
         row.status, row.closed_by, row.closed_at = "closed", actor.audit_name, times.now()
+        row.pot_pence = results.pot_left(year.id)
+        # Ranked: the proposals still before the group (one withdrawn meanwhile is not).
+        still = {p.id for p in Proposal.select(Proposal.id).where(
+            Proposal.id.in_(json.loads(row.proposals))
+            & Proposal.status.in_(meetings.AGENDA_STATUSES))}
+        row.proposals = json.dumps([pid for pid in json.loads(row.proposals) if pid in still])
         row.save()
         r = results.view(row)
         ranking = results.ranking_of(r)
