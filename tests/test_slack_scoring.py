@@ -143,6 +143,10 @@ def test_the_whole_shortlisting_exercise_in_slack(slack):
     wait(lambda: any("Your scores of CRG-2024/25-001 are saved (Fit with the Community Safety "
                      "Agreement priorities 4," in t for t in texts_to(slack.fake, MEM1)))
 
+    slack.slack.event({"type": "app_home_opened", "user": MEM1, "tab": "home",
+                       "channel": f"D{MEM1}", "event_ts": "1.2"})
+    home = json.dumps(slack.fake.wait_for("views.publish")[-1].arg("view"), ensure_ascii=False)
+    assert "2 proposals left for you to score" in home and "Change score" in home
     submit(slack, MEM1, opened(slack, MEM1, "CRG-2024/25-002"), 5, 5, 5, 5, 4)
     submit(slack, MEM2, opened(slack, MEM2, "CRG-2024/25-002"), 0, 0, 0, 0, 0, conflict=True)
     submit(slack, CHAIR, opened(slack, CHAIR, "CRG-2024/25-003"), 2, 2, 2, 2, 2)

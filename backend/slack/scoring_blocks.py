@@ -69,11 +69,11 @@ def ranking_blocks(r: RoundView, ranking: Ranking, heading: str, *, running: boo
     return blocks[:50]
 
 
-def invite_blocks(r: RoundView, member: str, intro: str) -> list[dict]:
+def invite_blocks(r: RoundView, member: str, intro: str, most: int = 45) -> list[dict]:
     """The member's DM: one Score button per proposal they may score."""
     blocks = [text_section(intro)]
     mine = results.scored_by(r.id, member)
-    for pid in r.proposal_ids[:45]:
+    for pid in r.proposal_ids[:most]:
         p = proposals.get(pid)
         line = (f"*{p.ref}* {section_text(shorten(p.title, 150))} · {format_pence(p.amount_pence)}"
                 f" · {section_text(shorten(p.lead_organisation, 80))}")
@@ -87,9 +87,22 @@ def invite_blocks(r: RoundView, member: str, intro: str) -> list[dict]:
             label = "Change score" if pid in mine else "Score"
             block["accessory"] = button(label, SCORE_ACTION, score_value(r.id, pid))
         blocks.append(block)
-    if len(r.proposal_ids) > 45:
-        blocks.append(context(f"…and {len(r.proposal_ids) - 45} more: score them from their "
-                              "agenda posts."))
+    if len(r.proposal_ids) > most:
+        blocks.append(context(f"…and {len(r.proposal_ids) - most} more: score them from their "
+                              "agenda posts or `/crg scoring`."))
+    return blocks
+
+
+def home_blocks(member: str) -> list[dict]:
+    """The App Home's part: each open round the person scores, with what they have left."""
+    blocks = []
+    for r in results.open_rounds_of_member(member)[:2]:
+        left = next((row.to_do for row in results.progress(r) if row.member == member), 0)
+        intro = (f"*Scoring for {escape(r.meeting_title)}* ({times.show(r.held_at)}): "
+                 + (f"{left} proposal{'s' if left != 1 else ''} left for you to score."
+                    if left else "you have scored everything you can; you can change your "
+                    "scores until it closes."))
+        blocks += [{"type": "divider"}, *invite_blocks(r, member, intro, most=15)]
     return blocks
 
 

@@ -11,6 +11,7 @@ from backend.domain.scoring import criteria, results, rounds
 from backend.domain.scoring.results import SCORER_ROLES
 from backend.slack.scoring_blocks import invite_blocks, progress_blocks, ranking_blocks
 from backend.slack.text import escape
+from bot.origin import acting_in
 from bot.router import Reply, subcommand
 
 CRITERIA_USAGE = ("`/crg scoring criteria add NAME`, `/crg scoring criteria remove N`, "
@@ -25,14 +26,13 @@ def scoring(request, args):
     words = args.split()
     verb = words[0].lower() if words else ""
     year = years.find_year(request.partnership_id)
-    if verb == "open":
-        rounds.open_round(request.actor, year.id)
-        return None
-    if verb == "close":
-        rounds.close_round(request.actor, results.open_of_year(year.id).id)
-        return None
-    if verb == "remind":
-        rounds.remind(request.actor, results.open_of_year(year.id).id)
+    changes = {"open": lambda: rounds.open_round(request.actor, year.id),
+               "close": lambda: rounds.close_round(request.actor,
+                                                   results.open_of_year(year.id).id),
+               "remind": lambda: rounds.remind(request.actor, results.open_of_year(year.id).id)}
+    if verb in changes:
+        with acting_in(request.channel_id):  # the domain confirms where they typed it
+            changes[verb]()
         return None
     if verb == "ranking":
         r, ranking = results.ranking(results.last_closed_of_year(year.id).id)

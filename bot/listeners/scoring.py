@@ -6,20 +6,22 @@ a refusal is said where the button was, or against the input in the form.
 """
 from backend.domain import meetings
 from backend.domain.errors import DomainError
-from backend.domain.outbox import notes
 from backend.domain.scoring import rounds, scores
 from backend.slack.scoring_blocks import CLOSE_ACTION, OPEN_ACTION, REMIND_ACTION, SCORE_ACTION
 from bot.background import tell_person
 from bot.context import actor_of, json_object, number
 from bot.forms import open_from_button, saved
+from bot.origin import acting_in
 from bot.views import scoring_form
 
 
 def _said_where(body, actor, act) -> None:
+    """Run the button's service; its confirmation, or its refusal, said where the button was."""
     channel = ((body.get("container") or {}).get("channel_id")
                or (body.get("channel") or {}).get("id") or "")
     try:
-        act()
+        with acting_in(channel):
+            act()
     except DomainError as refusal:
         tell_person(actor.id, channel, refusal.message)
 
@@ -65,11 +67,11 @@ def register(app, settings) -> None:
         values = view["state"]["values"]
         typed, comment, conflict = scoring_form.read(values)
         blocks = sorted(values, key=lambda b: (not b.startswith("criterion_"), b)) or ["comment"]
-        notes.from_slack(meta.get("c") or None)  # confirmed where the button was
 
         def save():
             if conflict:
                 return scores.declare_conflict(actor, round_id, proposal_id, comment)
             return scores.score(actor, round_id, proposal_id, typed, comment)
 
-        saved(ack, save, lambda refusal: scoring_form.errors_for(refusal, blocks))
+        with acting_in(meta.get("c")):  # confirmed where the Score button was
+            saved(ack, save, lambda refusal: scoring_form.errors_for(refusal, blocks))

@@ -102,6 +102,16 @@ def scorers(partnership_id: int) -> list[str]:
         .order_by(Member.id).tuples()]
 
 
+def open_rounds_of_member(member: str) -> list[RoundView]:
+    """The open rounds the person may score: in partnerships where they are a member or chair."""
+    theirs = Member.select(Member.partnership).where((Member.slack_user_id == member)
+                                                     & Member.role.in_(SCORER_ROLES))
+    rows = (ScoringRound.select().join(Meeting).join(FinancialYear)
+            .where((ScoringRound.status == "open") & FinancialYear.partnership.in_(theirs))
+            .order_by(Meeting.held_at))
+    return [view(r) for r in rows]
+
+
 def own_organisation(member: str, proposal: Proposal) -> bool:
     """A member who proposed the project, or is its contact, is from the proposing side: they
     have a conflict whether or not they declared one."""
