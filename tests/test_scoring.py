@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from backend.domain import decisions, meetings, partnerships, people, proposals, times
 from backend.domain.actors import Actor
 from backend.domain.errors import Conflict, FieldErrors, NotAllowed
-from backend.domain.scoring import criteria, results, rounds, scores
+from backend.domain.scoring import criteria, results, rounds, scores, words
 from backend.domain.scoring.ranking import Entry, Rule, member_score, rank
 from jobs.scoring import remind_scorers
 from models import AgendaItem, AuditRecord, OutboxMessage, Score, ScoreSheet
@@ -271,3 +271,27 @@ def test_the_ranking_stays_as_closed(scoring):
     _, again = results.ranking(r.id)
     assert again == ranking  # the line the group saw
     assert results.pot_left(year.id) == 1_200_000
+
+
+def test_the_money_line_in_words():
+    def said(amounts, pot, means=None):
+        means = means or list(range(len(amounts), 0, -1))
+        entries = [Entry(i, i, a, ({1: m, 2: m, 3: m},)) for i, (a, m) in
+                   enumerate(zip(amounts, means), 1)]
+        return words.money_line(rank(RULES, entries, pot))
+
+    assert said([100_00, 200_00], 500_00) == ("Together all two fit in £300, within the £500 "
+                                              "left in the upfront pot (£200 to spare).")
+    assert said([100_00], 100_00) == ("Together it fits in £100, within the £100 left in the "
+                                      "upfront pot (£0 to spare).")
+    assert said([600_00, 100_00], 500_00) == ("The first alone would take it to £600, past the "
+                                              "£500 left in the upfront pot.")
+    assert said([500_000] * 5 + [144_000, 246_000, 100_00], 2_700_000) == (  # the issue's own
+        "The top six fit in £26,440; the seventh would take it to £28,900 (the upfront pot has "
+        "£27,000 left).")
+    assert said([100_00, 300_00, 300_00], 400_00, means=[5, 3, 3]) == (
+        "The top two fit in £400; the third would take it to £700 (the upfront pot has £400 "
+        "left). The second and third are tied across the line: the group decides between them.")
+    assert [words.ordinal(n) for n in (7, 21, 22, 23, 111)] == [
+        "seventh", "21st", "22nd", "23rd", "111th"]
+    assert words.two_places(Fraction(1, 8)) == "0.13" and words.two_places(Fraction(7, 3)) == "2.33"
