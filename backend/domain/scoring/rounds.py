@@ -13,11 +13,13 @@ from backend.domain import audit, meetings, partnerships, proposals, times
 from backend.domain.actors import Actor
 from backend.domain.errors import Conflict, InvalidInput, NotFound
 from backend.domain.ledger import year_transaction
+from backend.domain.money import format_pence
 from backend.domain.outbox import notes
 from backend.domain.outbox.notes import Note
 from backend.domain.permissions import require
 from backend.domain.scoring import criteria, results
 from backend.domain.scoring.results import RoundView
+from backend.domain.scoring.words import figures, money_line, place
 from models import AgendaItem, Meeting, Member, Proposal, ScoringRound
 
 REMIND_BEFORE = timedelta(days=2)  # the clock reminds members this long before the meeting
@@ -123,11 +125,9 @@ def close_round(actor: Actor, round_id: int) -> RoundView:
         refs = {p.id: p.ref for p in map(proposals.get, r.proposal_ids)}
         audit.record(actor, "scoring.close", "scoring_round", row.id,
                      partnership_id=year.partnership_id,
-                     after={"ranking": [f"{refs[s.proposal_id]}: "
-                                        + (f"{float(s.mean):.2f} from {s.count}" if s.mean
-                                           is not None else "no scores")
+                     after={"ranking": [f"{place(s)}. {refs[s.proposal_id]}: {figures(s, r)}"
                                         for s in ranking.standings],
-                            "pot": ranking.pot_pence, "fitting": ranking.fitting})
+                            "pot": format_pence(ranking.pot_pence), "line": money_line(ranking)})
         pid = year.partnership_id
         channel = partnerships.working_group_channel(pid)
         if channel:
