@@ -25,6 +25,7 @@ from bot.listeners import (
     forecast,
     home,
     meetings,
+    scoring,
     setup,
     views,
 )
@@ -43,15 +44,17 @@ def create_bolt_app(settings: Settings, client: WebClient | None = None) -> App:
     @app.middleware
     def where_the_person_is(body, next):
         """Every request comes from a person in Slack: what the domain tells them about their own
-        action goes where they acted (ephemerally in the channel, else by DM)."""
-        token = notes.from_slack(slack_origin(body))
-        try:
-            return next()
-        finally:
-            notes.back_from_slack(token)
+        action goes where they acted (ephemerally in the channel, else by DM).
+
+        Set for the rest of the request, not undone here: bolt runs the listener only after every
+        global middleware has returned. Each request sets it afresh, and the HTTP front dispatches
+        in a context of the request's own (`bot.http`), so nothing is left for the thread's next
+        work."""
+        notes.from_slack(slack_origin(body))
+        return next()
 
     for listeners in (directory, commands, views, actions, decisions, meetings, deadlines, finance,
-                      claims, forecast, home, setup, clock_alerts, errors):
+                      claims, forecast, home, setup, scoring, clock_alerts, errors):
         listeners.register(app, settings)
     return app
 

@@ -1,4 +1,6 @@
 """Mounting the bolt app on the Flask backend at POST /slack/events."""
+import contextvars
+
 from flask import Flask, jsonify, request
 
 from backend.settings import Settings
@@ -47,4 +49,7 @@ def register_slack(flask_app: Flask, settings: Settings, client=None) -> None:
         if refused is not None:
             status, reason = refused
             return reason + "\n", status, {"Content-Type": "text/plain; charset=utf-8"}
-        return after_response(to_flask_response(bolt.dispatch(slack_request)))
+        # In a context of its own: what the request marks for itself (where the person acted)
+        # ends with it, and never reaches the finance page this thread serves next.
+        answer = contextvars.copy_context().run(bolt.dispatch, slack_request)
+        return after_response(to_flask_response(answer))

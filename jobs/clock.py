@@ -13,8 +13,9 @@ wall-clock send time (09:00 London) is turned into UTC for each day separately, 
 changes in March and October neither skip nor double a reminder.
 
 Beside each sweep, each in its own transaction, the clock opens tactical pots whose upfront
-cut-off has passed (`jobs.rounds`) and forgets sign-in links that stopped working a week ago
-(`jobs.housekeeping`): work that must happen on time but belongs in no one's request.
+cut-off has passed (`jobs.rounds`), reminds working-group members who have not finished
+scoring two days before the meeting (`jobs.scoring`) and forgets sign-in links that stopped
+working a week ago (`jobs.housekeeping`): work that must happen on time but belongs in no one's request.
 
 For tests only: CRG_FAKE_NOW (an ISO time, UTC unless it carries an offset) makes every sweep
 of this process believe it is that moment.
@@ -38,6 +39,7 @@ from backend.slack.client import sender_client
 from backend.slack.delivery import SweepResult
 from jobs.housekeeping import fetch_left_behind, prune_sign_ins
 from jobs.rounds import close_decided_rounds
+from jobs.scoring import remind_scorers
 from jobs.sweep import sweep
 
 log = logging.getLogger("crg.clock")
@@ -73,6 +75,7 @@ def sweep_job() -> SweepResult | None:
             now = current_time()
             _beside_the_sweep("closing upfront rounds",
                               lambda: close_decided_rounds(now))
+            _beside_the_sweep("reminding members to score", lambda: remind_scorers(now))
             result = sweep(_process["client"], _process["settings"], now, _process["owner"])
             log_event(log, "sweep", at=now.isoformat(), delivered=result.delivered,
                       retry=result.retried, problems=result.failed)

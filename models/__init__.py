@@ -23,6 +23,7 @@ from models.papers import PaperSettings, ReportMeasures, YearClosure
 from models.people import Member
 from models.progress import PartnershipOption, ProgressReport
 from models.proposals import Proposal
+from models.scoring import Score, ScoreSheet, ScoringCriterion, ScoringRound
 
 __all__ = [
     "AgendaItem", "AuditRecord", "BaseModel", "Channel", "Claim", "ClaimNote", "ConditionTemplate",
@@ -31,6 +32,6 @@ __all__ = [
     "Member", "PaperSettings", "ReportMeasures", "YearClosure",
     "OutboxMessage", "OutboxSender", "Partnership", "PartnershipOption", "Person", "Pot",
     "Priority", "ProgressReport", "ProjectCondition", "Proposal", "Reminder", "ReminderSettings",
-    "SchemaVersion",
-    "SpendProfile", "database",
+    "SchemaVersion", "Score", "ScoreSheet", "ScoringCriterion", "ScoringRound", "SpendProfile",
+    "database",
 ]

@@ -8,7 +8,7 @@ from models.grant import Partnership
 class Member(BaseModel):
     partnership = ForeignKeyField(Partnership, backref="members")
     slack_user_id = CharField(index=True)
-    role = CharField()  # admin, chair, finance or partner
+    role = CharField()  # admin, chair, member, finance or partner
     granted_by = CharField()
     granted_at = DateTimeField()
 

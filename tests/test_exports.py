@@ -33,7 +33,7 @@ from backend.domain.actors import Actor, command_line
 from backend.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from backend.domain.exports import service
 from backend.domain.exports.layout import Column
-from backend.domain.exports.workbook import DECISIONS, PROJECTS, SPEND, SUMMARY
+from backend.domain.exports.workbook import DECISIONS, PROJECTS, SCORING, SPEND, SUMMARY
 from backend.domain.exports.xlsx import OPTIONS, Formats, Page, SheetWriter
 from backend.domain.pots import year_figures
 from backend.settings import Settings
@@ -237,7 +237,7 @@ def _summary_values(wb, row: int) -> dict:
 
 def test_summary_totals_are_formulas_that_agree_with_the_ledger(funded):
     wb = _workbook("Northshire CSP")
-    assert wb.sheetnames == ["Summary", "Projects", "Spend", "Decisions"]
+    assert wb.sheetnames == ["Summary", "Projects", "Spend", "Decisions", "Scoring"]
     figures = year_figures(FinancialYear.get_by_id(funded["year"].id))
     summary = wb["Summary"]
     assert summary["A2"].value == "Northshire CSP" and summary["B2"].value == "2024/25"
@@ -385,7 +385,8 @@ def test_user_typed_text_stays_text(funded):
     wb = _workbook("Northshire CSP")
     text_columns = {sheet: {i for i, c in enumerate(columns) if c.style == "text"}
                     for sheet, columns in (("Summary", SUMMARY), ("Projects", PROJECTS),
-                                           ("Spend", SPEND), ("Decisions", DECISIONS))}
+                                           ("Spend", SPEND), ("Decisions", DECISIONS),
+                                           ("Scoring", SCORING))}
     seen = {}
     for ws in wb:
         for row in ws.iter_rows(min_row=2):

@@ -22,6 +22,7 @@ from backend.cli import (
     projects,
     returns,
     roles,
+    scoring,
 )
 from backend.domain import times
 from backend.domain.database import (
@@ -52,8 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
 # Each area adds its own subcommands: `register(subparsers)` sets `func(args, settings)` (and
 # `needs_schema=True` where the database must be current, `long_running` for a process that
 # stays up).
-AREAS = (processes, database, partnerships, roles, deadlines, projects, claims, forecast, exports,
-         papers, returns, backups, demo)
+AREAS = (processes, database, partnerships, roles, deadlines, projects, claims, forecast, scoring,
+         exports, papers, returns, backups, demo)
 
 
 def main(argv=None) -> int:

@@ -30,7 +30,7 @@ def cmd_role(args, settings):
 
 def register(subparsers) -> None:
     role = subparsers.add_parser("role", help="list roles, or give a Slack user a role "
-                                              "(admin, chair, finance; partner takes it away)")
+                                              "(admin, chair, member, finance; partner takes it away)")
     role.add_argument("partnership")
     role.add_argument("user", nargs="?", metavar="USER_ID",
                       help="a Slack member id, e.g. U0123ABCD (not an @mention)")

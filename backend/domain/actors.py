@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from models import Member
 
-ROLES = ("admin", "chair", "finance", "partner")
+ROLES = ("admin", "chair", "member", "finance", "partner")
 ROLE_NAMES = {
     "admin": "a community safety team admin",
     "chair": "a working-group or CSP chair",
+    "member": "a working-group member",
     "finance": "finance staff",
     "partner": "a partner",
 }

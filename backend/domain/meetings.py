@@ -132,6 +132,11 @@ def post_agenda(actor: Actor, year_id: int) -> PostedAgenda:
         items = agenda(meeting.id)
         if not items:
             return PostedAgenda(meeting, 0, channel)
+        # Posted again, the agenda keeps the order it was given (ranked, once scoring closed);
+        # proposals new to it follow in the order they came.
+        placed = {i.proposal_id: i.position for i in
+                  AgendaItem.select().where(AgendaItem.meeting == meeting.id)}
+        items.sort(key=lambda p: (p.id not in placed, placed.get(p.id, 0)))
         notes.tell(Note(channel, "agenda", "agenda_header",
                         {"meeting": meeting.id, "count": len(items)},
                         partnership_id=year.partnership_id))

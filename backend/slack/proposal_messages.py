@@ -10,9 +10,11 @@ from backend.domain.money import format_pence
 from backend.domain.outbox import states
 from backend.domain.pots import year_figures
 from backend.domain.proposals import ProposalView
+from backend.domain.scoring.results import rounds_of_meeting
 from backend.domain.workflow import DECISIONS
-from backend.slack.blocks import proposal_blocks
+from backend.slack.blocks import proposal_blocks, text_section
 from backend.slack.decision_blocks import decision_buttons, last_decision_line
+from backend.slack.scoring_blocks import open_button, post_lines
 from backend.slack.text import escape, mention, section_text, shorten
 
 # Decisions taken for the PCC: an admin records them, so the proposer is told who recorded it.
@@ -31,7 +33,7 @@ def post_blocks(p: ProposalView) -> list[dict]:
     if decided:
         last = decided[-1]
         blocks.append(last_decision_line(last.actor, last.action.split(".", 1)[1], last.at))
-    return blocks + decision_buttons(p)
+    return blocks + post_lines(p) + decision_buttons(p)
 
 
 def proposal_post(payload, settings):
@@ -150,11 +152,17 @@ def meeting_confirmed(payload, settings):
 
 
 def agenda_header(payload, settings):
+    """The agenda's heading, with an Open scoring button while its agenda has not been scored."""
     meeting = meetings.get(payload["meeting"])
     count = payload["count"]
-    return (f"*Agenda: {escape(meeting.title)}* on {times.show(meeting.held_at)} — {count} "
+    text = (f"*Agenda: {escape(meeting.title)}* on {times.show(meeting.held_at)} — {count} "
             f"upfront proposal{'s' if count != 1 else ''} in by the cut-off "
-            f"({times.show(meeting.cutoff_at)}). Decisions go on the buttons under each one."), []
+            f"({times.show(meeting.cutoff_at)}). Decisions go on the buttons under each one.")
+    if rounds_of_meeting(meeting.id):
+        return text, []
+    return text, [text_section(text + " Admins and chairs can open the shortlisting exercise: "
+                               "members score each proposal before the meeting."),
+                  open_button(meeting.id)]
 
 
 RENDERERS = {

@@ -15,6 +15,7 @@ from backend.slack import (
     file_messages,
     paper_messages,
     proposal_messages,
+    scoring_messages,
     setup_messages,
 )
 from backend.slack.rendered import NothingToSend, Post, Updates
@@ -26,6 +27,7 @@ RENDERERS = {
     **alert_messages.RENDERERS,
     **setup_messages.RENDERERS,
     **claim_messages.RENDERERS,
+    **scoring_messages.RENDERERS,
 }
 
 

@@ -10,5 +10,6 @@ from bot.commands import (  # noqa: F401  (registration by import)
     pots,
     proposals,
     roles,
+    scoring,
     setup,
 )

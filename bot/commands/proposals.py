@@ -10,6 +10,7 @@ from backend.slack.blocks import (
     section,
     spend_blocks,
 )
+from backend.slack import scoring_blocks
 from backend.slack.text import escape, nearest
 from backend.slack.claim_messages import claims_blocks, conditions_blocks
 from bot.forms import open_modal
@@ -68,7 +69,8 @@ def show(request, args):
     blocks = (proposal_blocks(found, full=True) + money
               + claims_blocks(claims.for_project(found.id))
               + conditions_blocks(conditions.for_project(found.id))
-              + latest_progress_blocks(found.id) + history_blocks(proposals.history(found.id)))
+              + latest_progress_blocks(found.id) + scoring_blocks.show_blocks(found.id)
+              + history_blocks(proposals.history(found.id)))
     return Reply(f"{found.ref}: {escape(found.title)}", blocks[:50])
 
 

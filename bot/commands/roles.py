@@ -13,7 +13,7 @@ _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
 @subcommand("role", "role [@person ROLE]", "list roles, or (admins) give someone a role: "
-            "admin, chair, finance or partner", "/crg role @sam chair")
+            "admin, chair, member (of the working group: scores proposals), finance or partner", "/crg role @sam chair")
 def role(request, args):
     partnership_id = request.partnership_id
     words = args.split()

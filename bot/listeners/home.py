@@ -9,6 +9,7 @@ from backend.domain.errors import NotFound
 from backend.domain.money import format_pence
 from backend.domain.forecast import figures
 from backend.domain.pots import year_figures
+from backend.slack import scoring_blocks
 from backend.slack.blocks import button, context, header, pots_blocks, proposal_line, section
 from backend.slack.claim_messages import conditions_blocks
 from backend.slack.forecast_blocks import home_blocks
@@ -81,6 +82,7 @@ def home_view(user_id: str, settings) -> dict:
             blocks.append(section(f"{names.get(pid, 'Your partnership')} has no financial year "
                                   "open yet."))
     blocks += _waiting_for_me(Actor(user_id), mine[:3])
+    blocks += scoring_blocks.home_blocks(user_id)
     due = [deadline_line(d) for pid in mine[:3] for d in deadlines.upcoming(pid, days=14)]
     blocks += [{"type": "divider"}, header("Due soon"),
                section("\n".join(due[:15])[:2990] if due else "Nothing due in the next 14 days.")]

@@ -21,6 +21,8 @@ from backend.domain.ledger import SPEND, SPEND_REVERSAL
 from backend.domain.money import format_pence
 from backend.domain.pots import YearFigures, year_figures
 from backend.domain.progress import ProgressView, latest_progress
+from backend.domain.scoring import results as scoring_results
+from backend.domain.scoring.words import place
 from backend.domain.workflow import DECISIONS, reference
 from models import AuditRecord, FinancialYear, LedgerEntry, Partnership, Proposal
 
@@ -113,6 +115,24 @@ class DecisionRow:
     note: str
 
 
+@dataclass(frozen=True, slots=True)
+class ScoringRow:
+    partnership: str
+    year_label: str
+    meeting: str
+    ref: str
+    title: str
+    rank: str  # "1", "=2", or "" for a proposal nobody scored
+    mean: float | None  # to two places
+    member: str
+    scores: str  # "Evidence of need 4; Value for money 3"
+    member_score: float | None
+    conflict: bool
+    comment: str
+    scored_at: datetime
+    updated_at: datetime
+
+
 @dataclass(frozen=True)
 class ExportData:
     """The years and their projects in memory; spend lines and decisions streamed on demand.
@@ -158,6 +178,22 @@ class ExportData:
         found = conditions.for_projects(list(projects))
         return [(projects[c.proposal_id], c) for c in found]
 
+    def scoring(self) -> list[ScoringRow]:
+        """Who scored what, when, in the years' closed scoring rounds (never an open one)."""
+        by_id = {y.id: y for y in self.years}
+        rows = []
+        for line in scoring_results.closed_sheets_of_years(list(by_id)):
+            year, ranked, given = by_id[line.round.year_id], line.standing, line.given
+            rank = "" if ranked.rank is None else place(ranked)
+            rows.append(ScoringRow(
+                year.partnership, year.label, line.round.meeting_title,
+                reference(year.label, line.number), line.title, rank, _two_places(ranked.mean),
+                directory.label(given.member, self.names),
+                "; ".join(f"{name} {value}" for name, value in given.values),
+                _two_places(given.weighted), given.conflict, given.comment, given.scored_at,
+                given.updated_at))
+        return rows
+
     def decisions(self) -> Iterator[DecisionRow]:
         """Every decision on the years' proposals (funded or not), year by year, oldest first."""
         by_id = {y.id: y for y in self.years}
@@ -181,6 +217,10 @@ class ExportData:
                               action.removeprefix("proposal."),
                               before.get("status", ""), after.get("status", ""),
                               after.get("approved") or "", note)
+
+
+def _two_places(value) -> float | None:
+    return None if value is None else round(float(value), 2)
 
 
 def pounds(pence: int) -> int | float:

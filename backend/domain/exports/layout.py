@@ -1,4 +1,4 @@
-"""The spend sheet's four sheets as finance staff see them on screen and on A4 paper.
+"""The spend sheet's five sheets as finance staff see them on screen and on A4 paper.
 
 Every column stays in its sheet, in the order the OPCC knows. Paper is narrower: a landscape A4
 page holds about 185 character widths of 10 pt Arial printed at 7 pt or more, so each sheet
@@ -30,7 +30,7 @@ FONT = {"font_name": "Arial", "font_size": 10}
 class Column:
     header: str
     width: float
-    style: str = "text"  # text, number, gbp, date, datetime, percent, quarter
+    style: str = "text"  # text, number, gbp, date, datetime, percent, quarter, score
     wrap: bool = False  # long text: wrapped within the column, the row grows to fit
     on_paper: bool = True  # False: hidden in a collapsed outline group, see the module docstring
 
@@ -83,6 +83,16 @@ DECISIONS = (
     Column("Decision", 16, wrap=True), Column("By", 20, wrap=True),
     Column("Status before", 16, wrap=True), Column("Status after", 16, wrap=True),
     Column("Approved", 12), Column("Reason or consent", 34, wrap=True),
+)
+# Who scored what, when, in the shortlisting exercise's closed rounds (one row per member and
+# proposal); a proposal's rank and mean repeat on each of its rows, so a filter keeps them.
+SCORING = (
+    Column("Partnership", 16, wrap=True), Column("Year", 8), Column("Meeting", 20, wrap=True),
+    Column("Reference", 17), Column("Project", 28, wrap=True), Column("Rank", 6),
+    Column("Mean", 7, "score"), Column("Member", 18, wrap=True),
+    Column("Scores", 34, wrap=True), Column("Member's score", 9, "score"),
+    Column("Conflict", 9), Column("Comment", 30, wrap=True),
+    Column("First scored", 15, "datetime"), Column("Last changed", 15, "datetime"),
 )
 # Sheets printed whole on one page; the others are fitted to the page width and run on down.
 ONE_PAGE = frozenset({"Summary"})

@@ -1,4 +1,4 @@
-"""The OPCC spend sheet: a workbook with Summary, Projects, Spend and Decisions sheets.
+"""The OPCC spend sheet: a workbook with Summary, Projects, Spend, Decisions and Scoring sheets.
 
 Each project's spend by quarter and every Summary total are live formulas over the Projects and
 Spend rows of the same partnership-year, so they recalculate when finance staff edit a cell;
@@ -22,6 +22,7 @@ from backend.domain.exports.data import (
     DecisionRow,
     ExportData,
     ProjectRow,
+    ScoringRow,
     SpendRow,
     YearRow,
 )
@@ -31,6 +32,7 @@ from backend.domain.exports.layout import (
     ONE_PAGE,
     PER_SELECTION,
     PROJECTS,
+    SCORING,
     SPEND,
     SUMMARY,
     Column,
@@ -70,6 +72,7 @@ def sheet_rows(data: ExportData) -> Iterator[tuple[str, tuple[Column, ...], Iter
     held = data.conditions()
     if held:  # the grant's conditions, met or outstanding: for the monitoring return
         yield "Conditions", CONDITIONS, _condition_rows(held)
+    yield "Scoring", SCORING, _scoring_rows(data.scoring())
 
 
 def write_workbook(data: ExportData, out, title: str = "") -> None:
@@ -231,6 +234,23 @@ def _decision_rows(decisions: Iterable[DecisionRow]) -> Iterator[list]:
             STATUS_LABELS.get(d.after_status, d.after_status) or None, d.approved or None,
             d.note or None,
         ]
+
+
+def _scoring_rows(rows: list[ScoringRow]) -> Iterator[list]:
+    for s in rows:
+        yield [
+            s.partnership, s.year_label, s.meeting, s.ref, s.title, s.rank or None, s.mean,
+            s.member, s.scores or None, s.member_score, "Declared" if s.conflict else None,
+            s.comment or None, _local(s.scored_at), _local(s.updated_at),
+        ]
+    if not rows:
+        yield Note("No shortlisting exercise has closed for these years: scores are listed "
+                   "here once scoring closes.")
+    else:
+        yield []
+        yield Note("Only closed rounds are listed. A member's score is the weighted mean of "
+                   "their criteria; a proposal's mean is the mean of its members' scores; = marks "
+                   "a tie.")
 
 
 def _local(utc_naive):

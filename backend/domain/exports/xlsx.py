@@ -19,7 +19,8 @@ from backend.domain.exports.data import pounds
 from backend.domain.exports.layout import FONT, Column
 
 NUMBER_FORMATS = {"gbp": '"£"#,##0.00;[Red]-"£"#,##0.00', "date": "dd/mm/yyyy",
-                  "datetime": "dd/mm/yyyy hh:mm", "percent": "0.0%", "quarter": '"Q"0'}
+                  "datetime": "dd/mm/yyyy hh:mm", "percent": "0.0%", "quarter": '"Q"0',
+                  "score": "0.00"}
 # Text starting with one of these is read as a formula by a spreadsheet when typed or imported
 # (OWASP "CSV injection"); the full-width forms are included because some locales accept them.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
