@@ -132,6 +132,10 @@ def test_a_new_deployment_from_the_first_command_to_the_first_proposal(slack, ch
     assert welcome and "working group's channel of *Northshire CSP*" in welcome[0].args["text"]
     told_chair = [c for c in slack.fake.calls_to("chat.postMessage") if c.args["channel"] == CHAIR]
     assert told_chair and "working-group or CSP chair" in told_chair[0].args["text"]
+    # The admin who set it up is told what was made, where they did it.
+    summary = [c for m in ("chat.postMessage", "chat.postEphemeral") for c in slack.fake.calls_to(m)
+               if c.args.get("user", c.args["channel"]) == ADMIN_ID]
+    assert summary, "the admin who set the partnership up was told nothing"
 
     # A partner proposes the first project; it is posted to the working group's channel.
     slack.slack.command("propose", user_id="U_ALICE", channel_id=WG)
@@ -143,7 +147,8 @@ def test_a_new_deployment_from_the_first_command_to_the_first_proposal(slack, ch
                            user_id="U_ALICE")
     assert response.status_code == 200 and not response.get_data(as_text=True)
     assert Proposal.get().title == "Rural watch"
-    posts = slack.fake.wait_for("chat.postMessage", count=5, timeout=10)
+    assert drain(timeout=15)
+    posts = slack.fake.calls_to("chat.postMessage")
     assert any(c.args["channel"] == WG and c.args["text"].startswith("New proposal")
                and "Rural watch" in c.args["text"] for c in posts)
 
