@@ -1,10 +1,10 @@
-"""Where the person acted, for the domain's confirmations (`notes.tell_actor`), set around one
-service call and undone after it.
+"""Where the person acted, for the domain's confirmations (`notes.tell_actor`), when the request
+itself does not say: a modal's submission carries no channel, so a listener names the one its
+form kept in its metadata, for the call it makes.
 
-Bolt runs a listener only once every global middleware has returned, so the origin the app's
-middleware sets (`bot.app.where_the_person_is`) is already undone when the listener runs; a
-listener that wants its person told where they acted says so here, for the call it makes, and
-leaves nothing behind for whatever the thread answers next.
+The app's middleware (`bot.app.where_the_person_is`) sets the origin the request shows (the
+channel a command was typed in or a button pressed in) for the whole request; this narrows it
+around one service call and restores it after.
 """
 from contextlib import contextmanager
 

@@ -86,7 +86,7 @@ def test_spend_waits_for_release_conditions_and_each_step_is_checked(db):
     out = io.BytesIO()
     service.write_spend_sheet(service.select(ADMIN, year.partnership_id, "2024/25"), out)
     book = openpyxl.load_workbook(io.BytesIO(out.getvalue()))
-    assert book.sheetnames == ["Summary", "Projects", "Spend", "Decisions", "Conditions"]
+    assert book.sheetnames == ["Summary", "Projects", "Spend", "Decisions", "Conditions", "Scoring"]
     rows = [r for r in book["Conditions"].iter_rows(min_row=2, values_only=True) if r[2]]
     assert [(r[4], r[6], r[7]) for r in rows] == [
         ("Signed grant agreement", "Met", "No"), ("DBS checks", "Waived", "No"),
