@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from peewee import Select, fn
+from peewee import fn
 
 from backend.domain import audit, directory, fiscal, partnerships, texts, times
 from backend.domain.actors import Actor, role_of
@@ -21,7 +21,8 @@ from backend.domain.errors import (
     NotFound,
     PotLocked,
 )
-from backend.domain.ledger import tactical_locked_message, year_transaction
+from backend.domain.database import is_postgres
+from backend.domain.ledger import locked_year_query, tactical_locked_message, year_transaction
 from backend.domain.money import format_pence, parse_amount
 from backend.domain.outbox import notes
 from backend.domain.outbox.notes import Note
@@ -122,21 +123,37 @@ def snapshot(p: Proposal) -> dict:
 
 _PRIORITY_NAMES = Prepared(lambda: (
     Priority.select(Priority.name).where(Priority.year == slot("year")).order_by(Priority.position)))
-# What a submission needs to know once it holds the year's lock, in one round trip: the
-# proposal its key already made (a Slack retry or a double click), how many the year has (the
-# new number follows them), what the chosen pot has available, and the contact's name if the
-# directory knows it.
-_ON_SUBMIT = Prepared(lambda: Select(columns=(
-    Proposal.select(Proposal.id).where(Proposal.submission_key == slot("key")),
-    Proposal.select(fn.COUNT(Proposal.id)).where(Proposal.year == slot("year")),
-    available_query(),
-    Channel.select(Channel.slack_channel_id).where(
-        (Channel.partnership == slot("partnership")) & (Channel.is_working_group == True)),  # noqa: E712
-    Person.select(directory.name_column()).where(Person.slack_user_id == slot("contact")))))
+_SEPARATOR = "\x1f"  # between the priorities' names read in one column (no name holds it)
+
+
+def _submit_reading():
+    """What a submission needs to know, read in the statement that locks the year: the proposal
+    its key already made (a Slack retry or a double click), the year's last number (the new one
+    follows it; read from the unique index, however many the year has), what the chosen pot has
+    available, the working group's channel, the year's priorities, and the contact's name if the
+    directory knows it."""
+    joined = fn.string_agg if is_postgres() else fn.group_concat
+    return locked_year_query(
+        Proposal.select(Proposal.id).where(Proposal.submission_key == slot("key"))
+        .alias("existing_id"),
+        Proposal.select(fn.MAX(Proposal.number)).where(Proposal.year == FinancialYear.id)
+        .alias("last_number"),
+        available_query().alias("pot_available"),
+        Channel.select(Channel.slack_channel_id).where(
+            (Channel.partnership == FinancialYear.partnership)
+            & (Channel.is_working_group == True)).alias("wg_channel"),  # noqa: E712
+        Priority.select(joined(Priority.name, _SEPARATOR)).where(Priority.year == FinancialYear.id)
+        .alias("priority_names"),
+        Person.select(directory.name_column()).where(Person.slack_user_id == slot("contact"))
+        .alias("contact_known_as"))
+
+
+_ON_SUBMIT = Prepared(_submit_reading)
 _INSERT = PreparedInsert(Proposal)
 
 
-def _checked(draft: Draft, year: FinancialYear, actor: Actor, known_name: str = "") -> dict:
+def _checked(draft: Draft, year: FinancialYear, actor: Actor, known_name: str = "",
+             priorities: list[str] | None = None) -> dict:
     """The proposal's columns from a draft, or every problem at once against its field.
 
     The contact's name is the one typed, else the directory's (`known_name`); while neither is
@@ -167,7 +184,8 @@ def _checked(draft: Draft, year: FinancialYear, actor: Actor, known_name: str = 
         amount = parse_amount(draft.amount, field="amount")
     except InvalidInput as refusal:
         errors["amount"] = refusal.message
-    known = [name for (name,) in _PRIORITY_NAMES.rows(year=year.id)]
+    known = priorities if priorities is not None else [
+        name for (name,) in _PRIORITY_NAMES.rows(year=year.id)]
     chosen = list(dict.fromkeys(p for p in draft.priorities[:len(known) + 1] if p))
     unknown = [p for p in chosen if p not in known]
     if not chosen:
@@ -252,16 +270,16 @@ def submit(actor: Actor, year_id: int, draft: Draft,
     The same submission arriving again (a Slack retry, a double click) carries the same key
     and returns the first proposal instead of making a second.
     """
-    with year_transaction(year_id) as year:
-        existing, count, left, channel, known_name = _ON_SUBMIT.rows(
-            key=submission_key, year=year.id, kind=_pot_kind(draft),
-            partnership=year.partnership_id, contact=_user_id(draft.contact_slack_id) or actor.id)[0]
-        if existing:
-            return view(Proposal.get_by_id(existing)), False
-        values = _checked(draft, year, actor, known_name or "")
-        _pot_refusal(year, values["pot"], values["amount_pence"], int(left))
+    with year_transaction(year_id, _ON_SUBMIT, key=submission_key, kind=_pot_kind(draft),
+                          contact=_user_id(draft.contact_slack_id) or actor.id) as year:
+        if year.existing_id:
+            return view(Proposal.get_by_id(year.existing_id)), False
+        values = _checked(draft, year, actor, year.contact_known_as or "",
+                          (year.priority_names or "").split(_SEPARATOR))
+        _pot_refusal(year, values["pot"], values["amount_pence"], int(year.pot_available))
+        channel = year.wg_channel
         now = times.now()
-        proposal = _INSERT.create(year=year, number=count + 1, status="submitted",
+        proposal = _INSERT.create(year=year, number=(year.last_number or 0) + 1, status="submitted",
                                   proposer_slack_id=actor.id, submission_key=submission_key,
                                   created_at=now, updated_at=now, **values)
         audit.record(actor, "proposal.submit", "proposal", proposal.id,
