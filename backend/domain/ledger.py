@@ -10,7 +10,7 @@ from datetime import date
 
 from backend.domain import audit, closure, partnerships, times
 from backend.domain.actors import Actor
-from backend.domain.database import locked, write_transaction
+from backend.domain.database import is_postgres, locked, write_transaction
 from backend.domain.errors import InsufficientFunds, InvalidInput, NotFound, PotLocked
 from backend.domain.money import format_pence
 from backend.domain.outbox import notes
@@ -29,23 +29,34 @@ SPEND = "spend"
 SPEND_REVERSAL = "spend_reversal"
 
 
-def locked_year_query(*also):
-    """The year (slot `year`) with its partnership, to be locked, and the `also` columns (each
-    aliased; they become the year's attributes) read in the same statement: a hot path that
-    needs more than the year pays one round trip for the lock and the reading together."""
-    return locked(FinancialYear.select(FinancialYear, Partnership, *also).join(Partnership)
-                  .where(FinancialYear.id == slot("year")), of=FinancialYear)
+def year_query(*also):
+    """The year (slot `year`) with its partnership and the `also` columns (each aliased; they
+    become the year's attributes), for a hot path that needs more than the year."""
+    return (FinancialYear.select(FinancialYear, Partnership, *also).join(Partnership)
+            .where(FinancialYear.id == slot("year")))
 
 
-_LOCKED_YEAR = Prepared(locked_year_query)
+_LOCKED_YEAR = Prepared(lambda: locked(year_query(), of=FinancialYear))
+_LOCK = Prepared(lambda: locked(FinancialYear.select(FinancialYear.id)
+                                .where(FinancialYear.id == slot("year")), of=FinancialYear))
 
 
 @contextmanager
-def year_transaction(year_id: int, read: Prepared = _LOCKED_YEAR, **slots):
-    """One write transaction holding the year's lock; yields the freshly read year (`read`:
-    a prepared `locked_year_query` with more columns, given their `slots`)."""
+def year_transaction(year_id: int, read: Prepared | None = None, **slots):
+    """One write transaction holding the year's lock; yields the freshly read year.
+
+    With `read` (a prepared `year_query` with more columns, given their `slots`), what it reads
+    is read once the lock is held: on PostgreSQL in a statement after the one that locks, since
+    a statement sees the database as it was when it began, and one that waited for the lock
+    would read what a concurrent submission had not yet committed as still to come; SQLite's
+    immediate transaction holds the lock before anything is read."""
     with write_transaction():
-        found = read.objects(year=year_id, **slots)
+        if read is None:
+            found = _LOCKED_YEAR.objects(year=year_id)
+        elif is_postgres() and not _LOCK.rows(year=year_id):
+            found = []
+        else:
+            found = read.objects(year=year_id, **slots)
         if not found:
             raise NotFound("That financial year does not exist (the form may be out of date).")
         yield found[0]

@@ -22,7 +22,7 @@ from backend.domain.errors import (
     PotLocked,
 )
 from backend.domain.database import is_postgres
-from backend.domain.ledger import locked_year_query, tactical_locked_message, year_transaction
+from backend.domain.ledger import tactical_locked_message, year_query, year_transaction
 from backend.domain.money import format_pence, parse_amount
 from backend.domain.outbox import notes
 from backend.domain.outbox.notes import Note
@@ -127,13 +127,13 @@ _SEPARATOR = "\x1f"  # between the priorities' names read in one column (no name
 
 
 def _submit_reading():
-    """What a submission needs to know, read in the statement that locks the year: the proposal
+    """What a submission needs to know, read once it holds the year's lock: the proposal
     its key already made (a Slack retry or a double click), the year's last number (the new one
     follows it; read from the unique index, however many the year has), what the chosen pot has
     available, the working group's channel, the year's priorities, and the contact's name if the
     directory knows it."""
     joined = fn.string_agg if is_postgres() else fn.group_concat
-    return locked_year_query(
+    return year_query(
         Proposal.select(Proposal.id).where(Proposal.submission_key == slot("key"))
         .alias("existing_id"),
         Proposal.select(fn.MAX(Proposal.number)).where(Proposal.year == FinancialYear.id)
