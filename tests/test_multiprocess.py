@@ -88,7 +88,10 @@ class Stack:
         self.clock_log = tmp_path / "clock.log"
 
     def start(self) -> "Stack":
-        self.fake = FakeSlackProcess(self.tmp_path / "slack-calls.jsonl")
+        # Slack's per-channel limit in its shape, twenty times faster: each proposer is sent 30
+        # DMs here, which Slack's one a second would spread over half a minute (the limit itself
+        # is tested in tests/test_outbox.py; this test is about processes sharing a database).
+        self.fake = FakeSlackProcess(self.tmp_path / "slack-calls.jsonl", post_rate="20/5")
         self.started.append(self.fake)
         self.env["SLACK_API_URL"] = self.fake.base_url
         for n in (1, 2):
