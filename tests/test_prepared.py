@@ -59,6 +59,19 @@ def test_objects_are_models_with_their_joins_attached(db):
     assert query.objects(year=year.id + 1000) == []
 
 
+def test_objects_after_another_statement_read_what_it_changed(db):
+    """Run straight after `first` (in one round trip on PostgreSQL), the query sees the
+    database as `first` left it, and gives back its own rows only."""
+    year = open_year(name="Northshire CSP")
+    first = Prepared(lambda: FinancialYear.update(label=slot("label"))
+                     .where(FinancialYear.id == slot("year")))
+    query = Prepared(lambda: FinancialYear.select(FinancialYear, Partnership).join(Partnership)
+                     .where(FinancialYear.id == slot("year")))
+    with database.atomic():
+        (found,) = query.objects_after(first, year=year.id, label="2030/31")
+    assert found.label == "2030/31" and found.partnership.name == "Northshire CSP"
+
+
 def test_insert_stores_what_create_stores(db):
     year = open_year()
     at = datetime(2024, 5, 1, 9, 30, 15, 123456)

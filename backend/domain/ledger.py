@@ -46,15 +46,16 @@ def year_transaction(year_id: int, read: Prepared | None = None, **slots):
     """One write transaction holding the year's lock; yields the freshly read year.
 
     With `read` (a prepared `year_query` with more columns, given their `slots`), what it reads
-    is read once the lock is held: on PostgreSQL in a statement after the one that locks, since
-    a statement sees the database as it was when it began, and one that waited for the lock
-    would read what a concurrent submission had not yet committed as still to come; SQLite's
-    immediate transaction holds the lock before anything is read."""
+    is read once the lock is held: on PostgreSQL in a statement after the one that locks (sent
+    with it, in one round trip), since a statement sees the database as it was when it began,
+    and one that waited for the lock would read what a concurrent submission had not yet
+    committed as still to come; SQLite's immediate transaction holds the lock before anything
+    is read."""
     with write_transaction():
         if read is None:
             found = _LOCKED_YEAR.objects(year=year_id)
-        elif is_postgres() and not _LOCK.rows(year=year_id):
-            found = []
+        elif is_postgres():
+            found = read.objects_after(_LOCK, year=year_id, **slots)
         else:
             found = read.objects(year=year_id, **slots)
         if not found:

@@ -83,6 +83,19 @@ class Prepared:
         wrapper = compiled.query._get_cursor_wrapper(cursor)
         return list(wrapper)
 
+    def objects_after(self, first: "Prepared", **values) -> list:
+        """`objects()`, run straight after `first` in the same round trip to PostgreSQL: two
+        statements in one message, each reading the database as it is when it starts, so this
+        one sees what `first` waited for (a lock's holder's commit). SQLite runs one statement
+        a call, with no round trip to save: there they run one after the other."""
+        if not database.returning_clause:  # SQLite
+            first.rows(**values)
+            return self.objects(**values)
+        before, compiled = first._for_database(), self._for_database()
+        cursor = database.execute_sql(before.sql + "; " + compiled.sql,
+                                      before.bind(values) + compiled.bind(values))
+        return list(compiled.query._get_cursor_wrapper(cursor))
+
 
 class PreparedInsert:
     """An insert of every column of a model, for a hot path that writes one row at a time."""
