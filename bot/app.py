@@ -14,6 +14,7 @@ from backend.domain.outbox import notes
 from backend.settings import Settings
 from backend.slack.client import interactive_client
 from bot import directory, errors
+from bot.context import slack_origin
 from bot.listeners import (
     actions,
     claims,
@@ -57,13 +58,3 @@ def create_bolt_app(settings: Settings, client: WebClient | None = None) -> App:
                       claims, forecast, home, setup, scoring, clock_alerts, errors):
         listeners.register(app, settings)
     return app
-
-
-def slack_origin(body: dict) -> str | None:
-    """The channel a command was typed in or a button pressed in; None for a modal or an event."""
-    if "command" in body:
-        return body.get("channel_id")
-    if body.get("type") == "block_actions":
-        return ((body.get("container") or {}).get("channel_id")
-                or (body.get("channel") or {}).get("id"))
-    return None

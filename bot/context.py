@@ -109,3 +109,13 @@ class SlackRequest:
     @property
     def partnership_id(self) -> int:
         return partnership_for(self.actor.id, self.channel_id, self.forced_partnership)
+
+
+def slack_origin(body: dict) -> str | None:
+    """The channel a command was typed in or a button pressed in; None for a modal or an event."""
+    if "command" in body:
+        return body.get("channel_id")
+    if body.get("type") == "block_actions":
+        return ((body.get("container") or {}).get("channel_id")
+                or (body.get("channel") or {}).get("id"))
+    return None

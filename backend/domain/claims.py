@@ -12,7 +12,7 @@ from datetime import date, datetime
 from peewee import fn
 
 from backend.domain import audit, evidence, partnerships, texts, times
-from backend.domain.actors import ROLE_NAMES, Actor, role_of
+from backend.domain.actors import ROLE_NAMES, Actor, role_of, slack_user_of
 from backend.domain.database import write_transaction
 from backend.domain.errors import Conflict, FieldErrors, InvalidInput, NotFound
 from backend.domain.evidence import EvidenceView, SentFile
@@ -355,10 +355,10 @@ def _tell_of_decision(found: Claim, what: str) -> None:
         tell(Note(notes.REFRESH, "claim_posts", "claim_posts", {"claim": found.id},
                   kind="refresh", partnership_id=partnership_id))
     if what == "answer":
-        who = [found.decided_by.split(" ", 1)[0]] if found.decided_by else []
+        # The answer goes to whoever asked the question (a queried claim is not yet decided).
         asked = (ClaimNote.select().where((ClaimNote.claim == found) & (ClaimNote.kind == "query"))
                  .order_by(ClaimNote.id.desc()).first())
-        who = [asked.author.split(" ", 1)[0]] if asked else who
+        who = [slack_user_of(asked.author) or ""] if asked else []
     else:
         who = [found.claimant]
     for person in who:

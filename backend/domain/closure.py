@@ -11,11 +11,11 @@ from datetime import datetime
 from peewee import IntegrityError
 
 from backend.domain import audit, fiscal, times
-from backend.domain.actors import ROLE_NAMES, Actor, role_of
+from backend.domain.actors import Actor
 from backend.domain.database import write_transaction
 from backend.domain.errors import Conflict
 from backend.domain.money import format_pence
-from backend.domain.permissions import refuse, require
+from backend.domain.permissions import require
 from models import FinancialYear, YearClosure, database
 
 SPEND_REVERSAL = "spend_reversal"
@@ -40,12 +40,8 @@ def check_open(actor: Actor, year_id: int, kind: str) -> None:
         raise Conflict(f"{year.label} was closed on {times.show(done.closed_at)} after its "
                        "year-end return, so its money cannot move any more; an admin can still "
                        "correct a spend line with a reversal and a reason.")
-    role = role_of(actor, year.partnership_id)
-    if role != "admin":
-        refuse(actor, year.partnership_id,
-               f"Only {ROLE_NAMES['admin']} can correct spend in {year.label}, which is closed; "
-               f"you are {ROLE_NAMES[role]} in this partnership.",
-               f"tried to correct spend in the closed year {year.label}")
+    require(actor, year.partnership_id, doing=f"correct spend in {year.label}, which is closed",
+            attempted=f"tried to correct spend in the closed year {year.label}")
 
 
 def close(actor: Actor, year: FinancialYear, underspend: int) -> Closed:

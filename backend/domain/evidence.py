@@ -167,7 +167,7 @@ def get(evidence_id: int) -> EvidenceView:
 
 def content_of(evidence_id: int) -> tuple[EvidenceView, bytes]:
     found = Evidence.get_by_id(evidence_id)
-    return view(found), bytes(found.content or b"")
+    return view(found), found.content or b""
 
 
 def of_claims(claim_ids: list[int]) -> dict[int, list[EvidenceView]]:

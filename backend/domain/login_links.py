@@ -56,7 +56,7 @@ def send_link(actor: Actor, partnership_id: int) -> None:
     """A sign-in link for the person, by DM. Its secret is made only as the DM is sent
     (`issue`), so it never rests in the outbox: only a hash of it is ever stored."""
     with write_transaction():
-        require(actor, partnership_id, "finance", "chair", doing="sign in to the finance page")
+        require(actor, partnership_id, *FINANCE_ROLES, doing="sign in to the finance page")
         notes.tell(Note(actor.id, "login_link", "login_link",
                         {"user": actor.id, "partnership": partnership_id},
                         partnership_id=partnership_id))
@@ -67,7 +67,7 @@ def issue(actor: Actor, partnership_id: int) -> str:
     token = secrets.token_urlsafe(32)
     now = times.now()
     with write_transaction():
-        require(actor, partnership_id, "finance", "chair", doing="sign in to the finance page")
+        require(actor, partnership_id, *FINANCE_ROLES, doing="sign in to the finance page")
         link = LoginLink.create(token_hash=_hash(token), slack_user_id=actor.id,
                                 partnership=partnership_id, created_at=now,
                                 expires_at=now + LINK_LIFETIME)
@@ -97,7 +97,7 @@ def redeem(token: str, admin_ids=()) -> SignIn:
             raise LinkUnusable("This sign-in link has expired: links work for "
                                f"{int(LINK_LIFETIME.total_seconds() // 60)} minutes. {ASK_AGAIN}")
         actor = web_actor(link.slack_user_id, admin_ids)
-        require(actor, link.partnership_id, "finance", "chair", doing="use the finance page")
+        require(actor, link.partnership_id, *FINANCE_ROLES, doing="use the finance page")
         session = finance_sessions.start(link.slack_user_id, now)
         audit.record(actor, "login_link.redeem", "login_link", link.id,
                      partnership_id=link.partnership_id, after={"used_at": now})

@@ -105,13 +105,13 @@ def project(partnership_id: int, start_year: int, number: int):
         raise NotAllowed(WHOLE_ONLY)
     forecast = figures.for_project(actor, found.id, query.on)
     lines = spend.lines_for(found.id)
+    held = conditions.for_project(found.id)
     return pages.page(
         "project.html", f"{found.ref} {found.title}", 400 if errors else 200, actor=actor,
         project=forecast, proposal=found, errors=errors, query=query,
         quarters=figures.quarter_rows(forecast, start_year), lines=lines,
         claims=claims.for_project(found.id), paid_by=claims.by_spend_line([l.id for l in lines]),
-        conditions=conditions.for_project(found.id), condition_files=evidence.of_conditions(
-            [c.id for c in conditions.for_project(found.id)]),
+        conditions=held, condition_files=evidence.of_conditions([c.id for c in held]),
         reports=progress.reports_for(found.id), history=proposals.history(found.id),
         reprofiles=profiles.history(found.id), rule=RULE, describe=describe,
         as_at=query.on or times.today_local(),

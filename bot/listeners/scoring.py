@@ -6,22 +6,20 @@ a refusal is said where the button was, or against the input in the form.
 """
 from backend.domain import meetings
 from backend.domain.errors import DomainError
+from backend.domain.outbox import notes
 from backend.domain.scoring import rounds, scores
 from backend.slack.scoring_blocks import CLOSE_ACTION, OPEN_ACTION, REMIND_ACTION, SCORE_ACTION
 from bot.background import tell_person
-from bot.context import actor_of, json_object, number
+from bot.context import actor_of, json_object, number, slack_origin
 from bot.forms import open_from_button, saved
-from bot.origin import acting_in
 from bot.views import scoring_form
 
 
 def _said_where(body, actor, act) -> None:
     """Run the button's service; its confirmation, or its refusal, said where the button was."""
-    channel = ((body.get("container") or {}).get("channel_id")
-               or (body.get("channel") or {}).get("id") or "")
+    channel = slack_origin(body) or ""
     try:
-        with acting_in(channel):
-            act()
+        act()  # confirmed where the button was (`bot.app.where_the_person_is`)
     except DomainError as refusal:
         tell_person(actor.id, channel, refusal.message)
 
@@ -73,5 +71,5 @@ def register(app, settings) -> None:
                 return scores.declare_conflict(actor, round_id, proposal_id, comment)
             return scores.score(actor, round_id, proposal_id, typed, comment)
 
-        with acting_in(meta.get("c")):  # confirmed where the Score button was
-            saved(ack, save, lambda refusal: scoring_form.errors_for(refusal, blocks))
+        notes.from_slack(meta.get("c") or None)  # confirmed where the Score button was
+        saved(ack, save, lambda refusal: scoring_form.errors_for(refusal, blocks))

@@ -41,8 +41,7 @@ def choices(partnership_id: int) -> PaperChoices:
     if row is None:
         return PaperChoices(partnership_id, "", "", DEFAULT_CLASSIFICATION, None, "", (), None)
     return PaperChoices(partnership_id, row.chair, row.deputy_chair, row.classification,
-                        bytes(row.template) if row.template is not None else None,
-                        row.template_name, tuple(json.loads(row.measures)),
+                        row.template, row.template_name, tuple(json.loads(row.measures)),
                         row.explain_behind_percent)
 
 

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from backend.domain.errors import Conflict, NotFound
 from backend.domain.pots import year_figures
-from backend.domain.scoring.ranking import Entry, Ranking, Rule, Standing, rank
+from backend.domain.scoring.ranking import Entry, Ranking, Rule, Standing, member_score, rank
 from models import FinancialYear, Meeting, Member, Proposal, Score, ScoreSheet, ScoringRound
 
 SCORER_ROLES = ("member", "chair")
@@ -227,9 +227,7 @@ def _given(r: RoundView, sheets: list[ScoreSheet]) -> list[GivenScore]:
     for s in sheets:
         mine = values.get(s.id, {})
         pairs = tuple((rule.name, mine[rule.id]) for rule in r.rules if rule.id in mine)
-        weighted = (Fraction(sum(rule.weight * mine[rule.id] for rule in r.rules),
-                             sum(rule.weight for rule in r.rules))
-                    if len(pairs) == len(r.rules) else None)
+        weighted = member_score(r.rules, mine) if len(pairs) == len(r.rules) else None
         shown.append(GivenScore(r.id, r.meeting_title, s.member_slack_id, s.conflict, pairs,
                                 weighted, s.comment, s.scored_at, s.updated_at))
     return shown
