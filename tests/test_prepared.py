@@ -2,7 +2,7 @@
 import itertools
 from datetime import date, datetime
 
-from peewee import CharField, DateTimeField, IntegerField, Model, fn
+from peewee import CharField, DatabaseError, DateTimeField, IntegerField, Model, fn
 
 from backend.domain import proposals
 from backend.domain.prepared import Prepared, PreparedInsert, slot
@@ -129,3 +129,97 @@ def test_peewee_still_offers_what_prepared_queries_lean_on():
     row = Partnership(name="x")
     row._pk = 7
     assert row.id == 7 and isinstance(row._dirty, set)
+
+
+def _kept_on_server() -> list[str]:
+    """What this connection has PREPAREd (PostgreSQL)."""
+    return [row[0] for row in database.execute_sql(
+        "SELECT statement FROM pg_prepared_statements").fetchall()]
+
+
+def _on_server_query():
+    """Slots of several types, and fixed values that must be written into the PREPARE as SQL
+    (a pattern holding '%', a text with a quote, a boolean)."""
+    return Prepared(lambda: (
+        Proposal.select(Proposal.id, Proposal.title)
+        .where((Proposal.year == slot("year")) & (Proposal.pot == slot("pot"))
+               & (Proposal.title.contains("50%") | (Proposal.title == "Pat's 'plan'"))
+               & (Proposal.amount_pence >= slot("least")) & (Proposal.status != "x")
+               & (Proposal.submission_key.is_null(False) | True))
+        .order_by(Proposal.id)), on_server=True)
+
+
+def test_on_server_query_gives_what_the_plain_one_gives_and_is_prepared_once(db):
+    year = open_year()
+    wanted = [submit(year, title="Save 50% of call-outs", amount="10"),
+              submit(year, title="Pat's 'plan'", amount="20")]
+    submit(year, title="Save 50% elsewhere", amount="9.99")
+    submit(year, title="Other", amount="30")
+    query = _on_server_query()
+    plain = Prepared(query._build)
+    with database.atomic():  # one connection throughout, as a request has
+        for _ in range(7):  # past the five runs after which PostgreSQL may plan generically
+            got = query.rows(year=year.id, pot="upfront", least=1000)
+            assert got == plain.rows(year=year.id, pot="upfront", least=1000)
+            assert [row[0] for row in got] == wanted
+        assert query.rows(year=year.id, pot="tactical", least=0) == []
+        if db == "postgres":
+            kept = [text for text in _kept_on_server() if "Pat" in text]
+            assert len(kept) == 1, "prepared once on the connection, then only executed"
+            assert "$1" in kept[0] and "'Pat''s ''plan'''" in kept[0] and "'%50\\%%'" in kept[0]
+
+
+def test_a_submission_reads_with_its_plan_kept_on_postgresql(db):
+    year = open_year()
+    submit(year)
+    submit(year)
+    if db == "postgres":
+        assert any('"existing_id"' in text for text in _kept_on_server())
+
+
+def test_prepared_statements_false_in_the_address_keeps_no_plans(postgres_url):
+    from backend.domain.database import connect_database
+
+    connect_database(postgres_url + "?prepared_statements=false&connect_timeout=5")
+    try:
+        assert database.obj.crg_prepared is False
+        assert "prepared_statements" not in str(database.connection().dsn)
+        with database.atomic():
+            database.execute_sql("DEALLOCATE ALL")
+            _on_server_query().rows(year=1, pot="tactical", least=0)
+            assert _kept_on_server() == []
+    finally:
+        database.close()
+        database.obj.close_all()
+    connect_database(postgres_url)
+    assert database.obj.crg_prepared is True
+    database.obj.close_all()
+
+
+def test_a_statement_lost_behind_a_pooler_turns_plans_off_and_says_how(db, caplog):
+    """Behind PgBouncer in transaction mode a statement prepared on one server connection is
+    unknown on the next. The request that finds it gone fails as a database error would; the
+    log says what to add to DATABASE_URL; the process prepares nothing from then on."""
+    if db != "postgres":
+        return
+    query = _on_server_query()
+    with database.atomic():
+        query.rows(year=1, pot="tactical", least=0)
+    database.execute_sql("DEALLOCATE ALL")  # as if the pooler gave us another server connection
+    try:
+        with caplog.at_level("ERROR", logger="crg.database"):
+            try:
+                with database.atomic():
+                    query.rows(year=1, pot="tactical", least=0)
+                raise AssertionError("the lost statement went unnoticed")
+            except DatabaseError as error:
+                assert "does not exist" in str(error)
+        (said,) = [r.crg_fields["problem"] for r in caplog.records
+                   if r.getMessage() == "prepared_statements_off"]
+        assert "add ?prepared_statements=false to DATABASE_URL" in said
+        assert database.obj.crg_prepared is False
+        with database.atomic():
+            assert query.rows(year=1, pot="tactical", least=0) == []
+            assert _kept_on_server() == []
+    finally:
+        database.obj.crg_prepared = True

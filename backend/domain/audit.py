@@ -12,13 +12,15 @@ from datetime import datetime
 from backend.domain import times
 from backend.domain.actors import Actor
 from backend.domain.database import (
+    Batch,
     gather,
     in_write_transaction,
     locked,
+    on_commit,
     on_end,
     write_transaction,
 )
-from backend.domain.prepared import PreparedInsert
+from backend.domain.prepared import insert_statements
 from models import AuditRecord
 
 
@@ -26,14 +28,30 @@ def _dump(values: dict | None) -> str:
     return json.dumps(values or {}, sort_keys=True, default=str)
 
 
-_INSERT = PreparedInsert(AuditRecord)
-
-
 def record(actor: Actor, action: str, entity: str, entity_id: int, *, partnership_id=None,
            before: dict | None = None, after: dict | None = None) -> None:
-    _INSERT.create(at=times.now(), actor=actor.audit_name, action=action, entity=entity,
-                   entity_id=entity_id, partnership_id=partnership_id,
-                   before=_dump(before), after=_dump(after))
+    """Keep the record with the change: it is written as the change's transaction commits."""
+    _keep(dict(at=times.now(), actor=actor.audit_name, action=action, entity=entity,
+               entity_id=entity_id, partnership_id=partnership_id, before=_dump(before),
+               after=_dump(after)))
+
+
+def _keep(row: dict) -> None:
+    if in_write_transaction():
+        gather("audit", row)
+        return
+    with write_transaction():
+        gather("audit", row)
+
+
+def _write(rows: list[dict], committing: bool, batch: Batch) -> None:
+    """The transaction's records go in with its last statements (its messages), in one round
+    trip: a change and its record still commit together, or not at all."""
+    for sql, params in insert_statements(AuditRecord, rows):
+        batch.add(sql, params)
+
+
+on_commit("audit", _write)
 
 
 def forget(actor: Actor, model, stale, entity: str, before_of) -> int:
@@ -120,10 +138,9 @@ def _safely(partnership_of, entity_id):
 def _write_denials(items: list[dict]) -> None:
     with write_transaction():
         for item in items:
-            _INSERT.create(at=item["at"], actor=item["actor"], action=DENIED,
-                           entity=item["entity"], entity_id=item["entity_id"],
-                           partnership_id=item["partnership_id"], before=_dump(None),
-                           after=_dump(item["after"]))
+            _keep(dict(at=item["at"], actor=item["actor"], action=DENIED, entity=item["entity"],
+                       entity_id=item["entity_id"], partnership_id=item["partnership_id"],
+                       before=_dump(None), after=_dump(item["after"])))
 
 
 on_end("denials", _write_denials)

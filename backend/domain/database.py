@@ -10,7 +10,7 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urlparse
 
 from peewee import InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase
 from playhouse import db_url
@@ -89,10 +89,29 @@ def _prepare_sqlite_folder(path: Path) -> None:
                               "or correct DATABASE_URL.")
 
 
+# `?prepared_statements=false` on a PostgreSQL address (as Rails spells it): behind PgBouncer in
+# transaction mode, such as Heroku's connection pooling, where a statement prepared on one of
+# the server's connections is unknown on the next.
+PREPARED_OPTION = "prepared_statements"
+
+
+def _without_option(url: str, name: str) -> tuple[str, str | None]:
+    """`url` without the query option `name`, and that option's value (None if absent)."""
+    parsed = urlparse(url)
+    kept = [(key, value) for key, value in parse_qsl(parsed.query, keep_blank_values=True)
+            if key != name]
+    found = [value for key, value in parse_qsl(parsed.query, keep_blank_values=True)
+             if key == name]
+    return parsed._replace(query=urlencode(kept)).geturl(), (found[-1] if found else None)
+
+
 def build_database(url: str):
     scheme = urlparse(url).scheme
+    prepared = False
     if scheme in POSTGRES_SCHEMES:
-        pooled = "postgresql+pool" + url[len(scheme):]
+        url_for_driver, option = _without_option(url, PREPARED_OPTION)
+        prepared = (option or "true").strip().lower() not in ("false", "0", "no", "off")
+        pooled = "postgresql+pool" + url_for_driver[len(scheme):]
         options = dict(POOL_OPTIONS)
         if "connect_timeout" not in parse_qs(urlparse(url).query):
             options["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
@@ -106,6 +125,7 @@ def build_database(url: str):
         shown = f"“{redacted(url)}”" if url.strip() else "nothing"
         raise DatabaseUnavailable(f"DATABASE_URL must be {URL_FORMS}; {shown} is neither.")
     db.crg_url = url
+    db.crg_prepared = prepared  # the hot reads' plans are kept on the server (backend.domain.prepared)
     return db
 
 
@@ -211,10 +231,36 @@ class _Scope:
         self.items: dict[str, list] = {}
 
 
+class Batch:
+    """The statements a transaction writes as it commits (its audit records, its messages),
+    sent together: one round trip to PostgreSQL for all of them, where each would otherwise wait
+    for the one before. SQLite has no round trip to save and runs one statement a call."""
+
+    def __init__(self):
+        self._held: list[tuple[str, list]] = []
+
+    def add(self, sql: str, params: list) -> None:
+        """A statement whose answer nobody reads, sent with the next `run`."""
+        self._held.append((sql, params))
+
+    def run(self, sql: str | None = None, params: list | None = None):
+        """Send what was added, then `sql`; the cursor holds `sql`'s answer."""
+        held, self._held = self._held + ([(sql, params or [])] if sql else []), []
+        if not held:
+            return None
+        if not is_postgres():
+            for one, values in held:
+                cursor = database.execute_sql(one, values)
+            return cursor
+        return database.execute_sql("; ".join(one for one, _ in held),
+                                    [value for _, values in held for value in values])
+
+
 _scopes = threading.local()
-# Hooks by name: `before(items, committing)` runs inside the outermost write transaction just
-# before it commits (`committing` is False when an enclosing plain transaction will commit it
-# later), and returns what `after(result)` gets once the commit is done.
+# Hooks by name: `before(items, committing, batch)` runs inside the outermost write transaction
+# just before it commits (`committing` is False when an enclosing plain transaction will commit
+# it later), adding its statements to `batch` or running them with it, and returns what
+# `after(result)` gets once the commit is done.
 _COMMIT_HOOKS: dict[str, tuple] = {}
 # Hooks by name for what must be written however the transaction ends (the record of a refused
 # attempt, whose refusal rolls the rest back): `write(items)` runs once it has ended, in a
@@ -228,10 +274,15 @@ def on_end(name: str, write) -> None:
     _END_HOOKS[name] = write
 
 
-def on_commit(name: str, before, after=None) -> None:
-    """Run `before(items)` just before the outermost write transaction commits with the items
-    gathered under `name` (`gather`), and `after(result)` once it has committed."""
-    _COMMIT_HOOKS[name] = (before, after)
+def on_commit(name: str, before, after=None, *, last: bool = False) -> None:
+    """Run `before(items, committing, batch)` just before the outermost write transaction commits
+    with the items gathered under `name` (`gather`), and `after(result)` once it has committed.
+    A `last` hook runs after the others, so what they added to the batch goes with its own
+    statement, in the same round trip."""
+    _COMMIT_HOOKS[name] = (before, after, last)
+    ordered = sorted(_COMMIT_HOOKS.items(), key=lambda hook: hook[1][2])  # stable: last ones last
+    _COMMIT_HOOKS.clear()
+    _COMMIT_HOOKS.update(ordered)
 
 
 def gather(name: str, item) -> None:
@@ -264,9 +315,10 @@ def write_transaction():
         with (database.atomic(lock) if lock else database.atomic()) as tx:
             yield tx
             if len(stack) == 1:
-                committing = database.transaction_depth() == 1
-                for name, (before, _) in _COMMIT_HOOKS.items():
-                    results[name] = before(scope.items.get(name, []), committing)
+                committing, batch = database.transaction_depth() == 1, Batch()
+                for name, (before, _, _) in _COMMIT_HOOKS.items():
+                    results[name] = before(scope.items.get(name, []), committing, batch)
+                batch.run()
     except BaseException:
         stack.pop()
         _keep_or_end(stack, scope)
@@ -276,7 +328,7 @@ def write_transaction():
         for name, items in scope.items.items():
             stack[-1].items.setdefault(name, []).extend(items)
         return
-    for name, (_, after) in _COMMIT_HOOKS.items():
+    for name, (_, after, _) in _COMMIT_HOOKS.items():
         if after is not None and results.get(name):
             after(results[name])
     _keep_or_end(stack, scope)

@@ -6,10 +6,14 @@ runs eight of them. A prepared query is built once per kind of database, with na
 a run's values go; each run then only binds the values and executes. The SQL is peewee's own,
 so quoting, placeholders and `FOR UPDATE` stay right for SQLite and PostgreSQL alike.
 """
+import itertools
+import logging
 import threading
+import weakref
 
-from peewee import AutoField, Value
+from peewee import AutoField, InternalError, OperationalError, ProgrammingError, Value
 
+from backend.logs import log_event
 from models.base import database
 
 
@@ -29,11 +33,12 @@ def slot(name: str, field=None) -> Value:
 
 
 class _Compiled:
-    __slots__ = ("query", "sql", "params")
+    __slots__ = ("query", "sql", "params", "server")
 
     def __init__(self, query):
         self.query = query
         self.sql, self.params = database.get_sql_context().sql(query).query()
+        self.server = None  # (PREPARE, EXECUTE) texts, made on first use on the server
 
     def bind(self, values: dict) -> list:
         bound = []
@@ -45,15 +50,56 @@ class _Compiled:
                 bound.append(param)
         return bound
 
+    def on_server(self, cursor) -> tuple[str, str]:
+        """PostgreSQL's PREPARE of this query (its fixed values written in, `$n` where each slot
+        goes, so the server infers each slot's type from its column) and the EXECUTE that runs
+        it, with a `%s` per slot."""
+        if self.server is None:
+            import psycopg2.extensions
+
+            numbered, slots = [], 0
+            for param in self.params:
+                if isinstance(param, _Slot):
+                    slots += 1
+                    numbered.append(psycopg2.extensions.AsIs(f"${slots}"))
+                else:
+                    numbered.append(param)
+            name = f"crg_{next(_NAMES)}"
+            written = cursor.mogrify(self.sql, numbered).decode().replace("%", "%%")  # sent as SQL
+            self.server = (f"PREPARE {name} AS {written}",
+                           f"EXECUTE {name}(" + ", ".join(["%s"] * slots) + ")")
+        return self.server
+
+    def bind_slots(self, values: dict) -> list:
+        return [value for param, value in zip(self.params, self.bind(values))
+                if isinstance(param, _Slot)]
+
+
+_NAMES = itertools.count(1)
+# What each PostgreSQL connection has prepared (a pooled connection lives on between requests;
+# a closed one takes its statements with it, and leaves this map by itself).
+_prepared_on: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()
+_prepared_lock = threading.Lock()
+# What PostgreSQL says when a prepared statement is not where this process left it: a pooler in
+# transaction mode (PgBouncer) hands each transaction any of its server connections.
+_LOST_STATEMENT_CODES = ("26000", "42P05")  # does not exist; already exists
+
+log = logging.getLogger("crg.database")
+
 
 class Prepared:
     """A query from `build()`, which uses `slot()` for the values that change between runs.
 
-    `build` is called once per kind of database, so it must depend on nothing else.
+    `build` is called once per kind of database, so it must depend on nothing else. With
+    `on_server`, PostgreSQL also keeps the query's plan, once per connection (PREPARE, then
+    EXECUTE): for a read with many sub-selects on a path a person waits on, planning it afresh
+    costs more than running it. A database address with `?prepared_statements=false` (behind
+    PgBouncer in transaction mode) turns that off.
     """
 
-    def __init__(self, build):
+    def __init__(self, build, *, on_server: bool = False):
         self._build = build
+        self._on_server = on_server
         self._compiled: dict[type, _Compiled] = {}
         self._lock = threading.Lock()
 
@@ -66,9 +112,23 @@ class Prepared:
                 self._compiled[kind] = compiled
         return compiled
 
-    def _cursor(self, values: dict):
+    def _statement(self, values: dict) -> tuple[_Compiled, str, list]:
+        """The query built for this database, and the SQL and values that run it once."""
         compiled = self._for_database()
-        return compiled, database.execute_sql(compiled.sql, compiled.bind(values))
+        if not (self._on_server and getattr(database.obj, "crg_prepared", False)):
+            return compiled, compiled.sql, compiled.bind(values)
+        connection = database.connection()
+        prepare, execute = compiled.on_server(connection.cursor())
+        with _prepared_lock:
+            done = _prepared_on.setdefault(connection, set())
+        if prepare not in done:
+            database.execute_sql(prepare)
+            done.add(prepare)
+        return compiled, execute, compiled.bind_slots(values)
+
+    def _cursor(self, values: dict):
+        compiled, sql, params = self._statement(values)
+        return compiled, _execute(sql, params)
 
     def rows(self, **values) -> list[tuple]:
         return list(self._cursor(values)[1].fetchall())
@@ -91,10 +151,53 @@ class Prepared:
         if not database.returning_clause:  # SQLite
             first.rows(**values)
             return self.objects(**values)
-        before, compiled = first._for_database(), self._for_database()
-        cursor = database.execute_sql(before.sql + "; " + compiled.sql,
-                                      before.bind(values) + compiled.bind(values))
+        _, before, before_params = first._statement(values)
+        compiled, sql, params = self._statement(values)
+        cursor = _execute(before + "; " + sql, before_params + params)
         return list(compiled.query._get_cursor_wrapper(cursor))
+
+
+def _execute(sql: str, params: list):
+    """Run one message; if PostgreSQL has lost a statement this process prepared, stop keeping
+    plans on the server (this process, from now on) and say in the log how to keep it so."""
+    try:
+        return database.execute_sql(sql, params)
+    except (ProgrammingError, OperationalError, InternalError) as error:
+        code = getattr(getattr(error, "orig", None), "pgcode", None)
+        if code not in _LOST_STATEMENT_CODES or not getattr(database.obj, "crg_prepared", False):
+            raise
+        database.obj.crg_prepared = False
+        log_event(log, "prepared_statements_off", logging.ERROR,
+                  problem="The database lost a statement this process had prepared, as happens "
+                          "behind PgBouncer in transaction mode (Heroku's connection pooling): "
+                          "add ?prepared_statements=false to DATABASE_URL. This process has "
+                          "stopped preparing statements.")
+        raise
+
+
+def insert_statements(model, rows: list[dict], *, ignore_conflicts: bool = False,
+                      whole: bool = False) -> list[tuple[str, list]]:
+    """The (sql, params) that insert `rows` (dicts naming the same fields) in few statements:
+    peewee's insert_many spends longer building SQL than the database takes to run it. Each
+    statement stays within SQLite's limit on values, unless `whole` (one statement, for a caller
+    that needs the ids in order). With `ignore_conflicts` a row whose unique key exists is
+    skipped."""
+    if not rows:
+        return []
+    fields = [model._meta.fields[name] for name in rows[0]]
+    columns = ", ".join(f'"{f.column_name}"' for f in fields)
+    postgres = bool(database.returning_clause)
+    one = "(" + ", ".join([database.param] * len(fields)) + ")"
+    per_statement = len(rows) if whole else max(1, (20_000 if postgres else 900) // len(fields))
+    verb = "INSERT OR IGNORE INTO" if ignore_conflicts and not postgres else "INSERT INTO"
+    tail = " ON CONFLICT DO NOTHING" if ignore_conflicts and postgres else ""
+    statements = []
+    for start in range(0, len(rows), per_statement):
+        part = rows[start:start + per_statement]
+        statements.append((f'{verb} "{model._meta.table_name}" ({columns}) VALUES '
+                           f'{", ".join([one] * len(part))}{tail}',
+                           [f.db_value(row[f.name]) for row in part for f in fields]))
+    return statements
 
 
 class PreparedInsert:

@@ -148,7 +148,7 @@ def _submit_reading():
         .alias("contact_known_as"))
 
 
-_ON_SUBMIT = Prepared(_submit_reading)
+_ON_SUBMIT = Prepared(_submit_reading, on_server=True)
 _INSERT = PreparedInsert(Proposal)
 
 

@@ -15,6 +15,7 @@ from typing import Callable, NamedTuple
 
 from backend.domain.database import is_postgres, write_transaction
 from backend.domain.outbox.owners import Owner
+from backend.domain.prepared import insert_statements
 from models import OutboxMessage, Reminder, database
 
 
@@ -48,22 +49,8 @@ def _new_ids(count: int) -> list[int]:
 
 
 def _insert(model, rows: list[dict], *, ignore_conflicts: bool = False) -> None:
-    """Many rows in few statements (peewee's insert_many spends longer building SQL than the
-    database takes to run it); with `ignore_conflicts` a row whose unique key exists is skipped."""
-    if not rows:
-        return
-    fields = [model._meta.fields[name] for name in rows[0]]
-    columns = ", ".join(f'"{f.column_name}"' for f in fields)
-    postgres = is_postgres()
-    one = "(" + ", ".join([database.param] * len(fields)) + ")"
-    per_statement = max(1, (20_000 if postgres else 900) // len(fields))
-    verb = "INSERT OR IGNORE INTO" if ignore_conflicts and not postgres else "INSERT INTO"
-    tail = " ON CONFLICT DO NOTHING" if ignore_conflicts and postgres else ""
-    for start in range(0, len(rows), per_statement):
-        part = rows[start:start + per_statement]
-        params = [f.db_value(row[f.name]) for row in part for f in fields]
-        database.execute_sql(f'{verb} "{model._meta.table_name}" ({columns}) VALUES '
-                             f'{", ".join([one] * len(part))}{tail}', params)
+    for sql, params in insert_statements(model, rows, ignore_conflicts=ignore_conflicts):
+        database.execute_sql(sql, params)
 
 
 def claim_all(wanted: list[Wanted], now: datetime, owner: Owner) -> list[OutboxMessage]:

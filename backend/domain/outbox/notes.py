@@ -21,14 +21,16 @@ from dataclasses import dataclass, field
 from backend.domain import times
 from backend.domain.actors import Actor
 from backend.domain.database import (
+    Batch,
     gather,
     in_write_transaction,
     is_postgres,
     on_commit,
     write_transaction,
 )
+from backend.domain.prepared import insert_statements
 from backend.logs import current_request_id
-from models import OutboxMessage, database
+from models import OutboxMessage
 
 KINDS = ("post", "refresh", "ephemeral", "upload")
 NO_CHANNEL = "-"  # the recipient of a channel message of a partnership that has no channel
@@ -131,28 +133,26 @@ _COLUMNS = ("partnership", "recipient", "purpose", "kind", "render", "payload", 
             "created_at")
 
 
-def _write(notes: list[Note], committing: bool) -> list[tuple[int, str]]:
-    """Insert the messages in one statement; (id, recipient) of those this process will send
-    itself, in the order they were written."""
+def _write(notes: list[Note], committing: bool, batch: Batch) -> list[tuple[int, str]]:
+    """Insert the messages in one statement, sent with the transaction's other last statements
+    (its audit records); (id, recipient) of those this process will send itself, in the order
+    they were written."""
     if not notes:
         return []
     now = times.now()
     mine = committing and bool(_sender)
     state, owner = ("claimed", _sender["token"]) if mine else ("queued", None)
     request_id = current_request_id() or ""
-    rows = [(n.partnership_id, n.recipient, n.purpose, n.kind, n.render,
-             json.dumps(n.payload, sort_keys=True, default=str), n.text, json.dumps(list(n.blocks)),
-             state, owner, now, 0, "", "", request_id, now) for n in notes]
-    fields = [OutboxMessage._meta.fields[name] for name in _COLUMNS]
-    params = [f.db_value(value) for row in rows for f, value in zip(fields, row)]
-    one = "(" + ", ".join([database.param] * len(fields)) + ")"
-    columns = ", ".join(f'"{f.column_name}"' for f in fields)
-    sql = f'INSERT INTO "outbox_message" ({columns}) VALUES {", ".join([one] * len(rows))}'
+    rows = [dict(zip(_COLUMNS, (
+        n.partnership_id, n.recipient, n.purpose, n.kind, n.render,
+        json.dumps(n.payload, sort_keys=True, default=str), n.text, json.dumps(list(n.blocks)),
+        state, owner, now, 0, "", "", request_id, now))) for n in notes]
+    [(sql, params)] = insert_statements(OutboxMessage, rows, whole=True)
     if is_postgres():
-        cursor = database.execute_sql(sql + ' RETURNING "id"', params)
+        cursor = batch.run(sql + ' RETURNING "id"', params)
         ids = [row[0] for row in cursor.fetchall()]
     else:
-        cursor = database.execute_sql(sql, params)
+        cursor = batch.run(sql, params)
         last = cursor.lastrowid  # one statement under the write lock: the ids run up to it
         ids = list(range(last - len(rows) + 1, last + 1))
     return list(zip(ids, (n.recipient for n in notes))) if mine else []
@@ -164,4 +164,4 @@ def _committed(batch: list[tuple[int, str]]) -> None:
         notify(batch)
 
 
-on_commit("outbox", _write, _committed)
+on_commit("outbox", _write, _committed, last=True)
