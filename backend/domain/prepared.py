@@ -167,6 +167,8 @@ def _execute(sql: str, params: list):
         if code not in _LOST_STATEMENT_CODES or not getattr(database.obj, "crg_prepared", False):
             raise
         database.obj.crg_prepared = False
+        with _prepared_lock:  # what it had is not known now: were it turned on again, start afresh
+            _prepared_on.pop(database.connection(), None)
         log_event(log, "prepared_statements_off", logging.ERROR,
                   problem="The database lost a statement this process had prepared, as happens "
                           "behind PgBouncer in transaction mode (Heroku's connection pooling): "
