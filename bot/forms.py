@@ -6,7 +6,7 @@ saved on a refusal, because the service refused inside its own transaction.
 """
 import logging
 
-from backend.domain.errors import DomainError
+from backend.domain.errors import DomainError, FieldErrors
 from backend.logs import log_event
 from backend.slack.client import SLACK_FAILURES, failure_reason
 
@@ -25,6 +25,19 @@ def open_modal(client, trigger_id: str, view: dict) -> None:
         log_event(log, "form_not_opened", logging.WARNING, callback=view.get("callback_id"),
                   error=failure_reason(error))
         raise DomainError(NOT_OPENED) from error
+
+def errors_against(refusal: DomainError, blocks, block_of=None) -> dict[str, str]:
+    """A refusal as `response_action: errors`: each sentence against its input (`block_of`
+    names the block of a field whose name differs), one about no input of the form (who may do
+    it) against the first; two about one input are both shown, one after the other."""
+    found = refusal.errors if isinstance(refusal, FieldErrors) else {refusal.field: refusal.message}
+    mapped: dict[str, str] = {}
+    for field, message in found.items():
+        block = block_of(field) if block_of is not None else field
+        block = block if block in blocks else blocks[0]
+        mapped[block] = f"{mapped[block]} {message}" if block in mapped else message
+    return mapped
+
 
 def open_from_button(client, body: dict, actor, ask, build) -> None:
     """A button that opens a form: `ask()` is the domain's `may_…` rule, answered before

@@ -3,7 +3,7 @@ import io
 from contextlib import contextmanager
 from datetime import date
 
-from backend.domain import decisions, progress, spend
+from backend.domain import conditions, decisions, progress, spend
 from backend.domain.actors import command_line
 from backend.domain.exports import service
 from backend.settings import Settings
@@ -37,6 +37,8 @@ def _partnership_with(projects: int, name: str) -> None:
         spend.record(ADMIN, pid, 10_000, date(2024, 7, 1), "Delivery")
         if n % 3 == 0:
             progress.record(ADMIN, pid, narrative="On track", rag="green", on=date(2024, 8, 1))
+        if n % 2 == 0:  # the Conditions sheet reads each with its project's reference
+            conditions.add_to_project(ADMIN, pid, "Quarterly report", "", "year_end")
 
 
 def _queries_to_export(name: str) -> int:

@@ -159,7 +159,7 @@ def test_only_finance_chairs_and_admins_get_the_return(county):
 
 
 def test_the_year_end_return_agrees_with_the_spend_sheet_and_the_year_then_closes(county):
-    from backend.domain import decisions, spend
+    from backend.domain import claims, decisions, spend
     from backend.domain.errors import Conflict
     from backend.domain.exports.data import gather
     from backend.domain.papers import year_end
@@ -205,6 +205,8 @@ def test_the_year_end_return_agrees_with_the_spend_sheet_and_the_year_then_close
         spend.record(ADMIN, walks, 100, date(2025, 3, 1), "Late invoice")
     with pytest.raises(Conflict, match="was closed on"):
         spend.may_record(Actor(FINANCE), walks)
+    with pytest.raises(Conflict, match="was closed on"):  # before the claim form opens
+        claims.may_claim(Actor(FINANCE), walks)
     with pytest.raises(Conflict, match="was closed on"):
         decisions.vary(ADMIN, county.upfront[1], 450_100, "OPCC email")
     with pytest.raises(NotAllowed, match="Only a community safety team admin can correct spend"):
@@ -230,3 +232,25 @@ def test_a_return_due_chases_the_leads_whose_figures_are_missing(db, frozen_now)
     owed = reminders._Owers(datetime(2024, 10, 20, 8, 0))(Deadline.get_by_id(due.id))
     assert set(owed) == {"U_LEAD2"}
     assert [o.what for o in owed["U_LEAD2"]] == ["progress_report"]
+
+
+def test_a_mid_year_return_says_what_was_reported_by_30_september(db, frozen_now):
+    """The figures are taken at 30 September, and so is the narrative beside them: a report
+    made in October belongs to the year-end return, not the mid-year one."""
+    from backend.domain import progress
+    from backend.domain.papers import monitoring
+    from tests.builders import approved, open_year
+
+    frozen_now(datetime(2024, 9, 1, 9, 0))
+    year = open_year(label="2024/25")
+    project = approved(year, who=Actor("U_LEAD1"), title="Walks")
+    progress.record(Actor("U_LEAD1"), project, narrative="Two walks held", rag="green",
+                    on=date(2024, 8, 20))
+    frozen_now(datetime(2024, 11, 1, 9, 0))
+    progress.record(Actor("U_LEAD1"), project, narrative="Volunteers left", rag="red",
+                    on=date(2024, 10, 15))
+    (mid,) = monitoring.read([year.id], "mid-year", "Mid").rows[year.id]
+    assert (mid.project.last_report.narrative, mid.project.rag) == ("Two walks held", "green")
+    frozen_now(datetime(2025, 4, 10, 9, 0))
+    (end,) = monitoring.read([year.id], "year-end", "End").rows[year.id]
+    assert (end.project.last_report.narrative, end.project.rag) == ("Volunteers left", "red")

@@ -205,6 +205,19 @@ def test_closing_orders_the_agenda_and_the_clock_reminds_once(scoring):
         OutboxMessage.render == "agenda_item").order_by(OutboxMessage.id)][-4:] == order
 
 
+def test_scoring_closed_before_the_agenda_is_posted_keeps_the_ranked_order(scoring):
+    year, meeting, (walks, signs, kit, own) = scoring
+    r = rounds.open_round(CHAIR, year.id)
+    scores.score(MEM1, r.id, kit, _typed(r, 5, 5, 5, 5, 5))
+    scores.score(MEM1, r.id, signs, _typed(r, 4, 4, 4, 4, 4))
+    rounds.close_round(ADMIN, r.id)
+    meetings.post_agenda(ADMIN, year.id)
+    posted = [json.loads(m.payload)["proposal"] for m in OutboxMessage.select().where(
+        OutboxMessage.render == "agenda_item").order_by(OutboxMessage.id)]
+    assert posted[:2] == [kit, signs] and set(posted) == {walks, signs, kit, own}
+    assert [i.proposal_id for i in AgendaItem.select().order_by(AgendaItem.position)] == posted
+
+
 def test_the_clock_reminds_members_before_the_meeting(scoring):
     year, meeting, _ = scoring
     rounds.open_round(CHAIR, year.id)

@@ -14,15 +14,18 @@ from tests.builders import ADMIN, open_year, submit
 MEM1, MEM2 = Actor("U0MEM1", "Mo"), Actor("U0MEM2", "Meg")
 
 
-def _sheet(name):
+def _sheet(name, shown_as=None):
+    """The Scoring sheet's rows; with a dict `shown_as`, each column's number formats too."""
     selection = service.select(command_line("tests"), name, "2024/25")
     out = io.BytesIO()
     service.write_spend_sheet(selection, out)
     out.seek(0)
     ws = openpyxl.load_workbook(out)["Scoring"]
     headers = [c.value for c in ws[1]]
-    return [dict(zip(headers, (c.value for c in row))) for row in ws.iter_rows(min_row=2)
-            if row[0].value and row[1].value]
+    rows = [row for row in ws.iter_rows(min_row=2) if row[0].value and row[1].value]
+    for header, cells in zip(headers, zip(*rows)) if shown_as is not None else ():
+        shown_as[header] = {c.number_format for c in cells if c.value is not None}
+    return [dict(zip(headers, (c.value for c in row))) for row in rows]
 
 
 def test_the_scoring_sheet_lists_who_scored_what_when(db):
@@ -43,7 +46,10 @@ def test_the_scoring_sheet_lists_who_scored_what_when(db):
     assert _sheet("Scoring CSP") == []  # open: nothing shows
     rounds.close_round(ADMIN, r.id)
 
-    rows = _sheet("Scoring CSP")
+    formats = {}
+    rows = _sheet("Scoring CSP", formats)
+    # Exact values, shown to two places by the cell (halves up, as Slack shows them).
+    assert formats["Mean"] == formats["Member's score"] == {"0.00"}
     _, ranking = results.ranking(r.id)
     expected = []
     for line in results.closed_sheets_of_years([year.id]):
@@ -52,10 +58,10 @@ def test_the_scoring_sheet_lists_who_scored_what_when(db):
             "Partnership": "Scoring CSP", "Year": "2024/25", "Meeting": "=April meeting",
             "Reference": f"CRG-2024/25-{line.number:03d}", "Project": line.title,
             "Rank": None if line.standing.rank is None else str(line.standing.rank),
-            "Mean": None if line.standing.mean is None else round(float(line.standing.mean), 2),
+            "Mean": None if line.standing.mean is None else float(line.standing.mean),
             "Member": f"{g.member} (name not known yet)",
             "Scores": "; ".join(f"{n} {v}" for n, v in g.values) or None,
-            "Member's score": None if g.weighted is None else round(float(g.weighted), 2),
+            "Member's score": None if g.weighted is None else float(g.weighted),
             "Conflict": "Declared" if g.conflict else None, "Comment": g.comment or None,
             "First scored": times.to_local(g.scored_at).replace(tzinfo=None),
             "Last changed": times.to_local(g.updated_at).replace(tzinfo=None)})

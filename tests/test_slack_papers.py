@@ -144,6 +144,8 @@ def test_crg_return_writes_the_workbooks_and_sets_the_measures(crg, tmp_path, db
     assert "Volunteers recruited" in [c.value for c in openpyxl.load_workbook(out)["Return"][1]]
     crg("return", "--all", "2024/25", "--out", str(out))
     assert "is not a period" in crg("return", "Northshire CSP", "--period", "Q3", ok=False)
+    said = crg("return", "Northshire CSP", "--final", "--period", "mid-year", ok=False)
+    assert "applies only to the monitoring return" in said  # not silently dropped
 
 
 def test_admins_close_an_ended_year_in_slack_and_on_the_command_line(slack, crg):

@@ -208,6 +208,9 @@ def test_the_criteria_and_scoring_commands_refuse_in_words(slack):
     said = ephemeral_text(slack.slack.command("scoring criteria scale 0-99", user_id="U_ADMIN",
                                               channel_id=WG))
     assert "from 1 to 10" in said
+    said = ephemeral_text(slack.slack.command("scoring criteria scale -1-5", user_id="U_ADMIN",
+                                              channel_id=WG))
+    assert "The lowest score must be from 0 to" in said and "-1 is outside" in said
     said = ephemeral_text(slack.slack.command("scoring close", user_id=CHAIR, channel_id=WG))
     assert "Scoring is not open for any meeting" in said
     slack.slack.command("scoring open", user_id=CHAIR, channel_id=WG)
@@ -219,8 +222,9 @@ def test_the_criteria_and_scoring_commands_refuse_in_words(slack):
     slack.slack.action("scoring_score", json.dumps({"r": 1, "p": 1}), user_id=PARTNER,
                        channel_id=WG)
     assert drain(timeout=15)
-    assert "Only working-group members and chairs score" in texts_to(
-        slack.fake, PARTNER, "chat.postEphemeral")[-1]
+    refused = texts_to(slack.fake, PARTNER, "chat.postEphemeral")[-1]
+    assert "Only working-group members and chairs score" in refused
+    assert "`/crg role @person member`" in refused  # and what to do about it
     slack.slack.action("scoring_score", json.dumps({"r": 1, "p": 3}), user_id=MEM2,
                        channel_id=WG)
     assert drain(timeout=15)

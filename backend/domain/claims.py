@@ -11,12 +11,12 @@ from datetime import date, datetime
 
 from peewee import fn
 
-from backend.domain import audit, evidence, partnerships, texts, times
+from backend.domain import audit, closure, evidence, partnerships, texts, times
 from backend.domain.actors import ROLE_NAMES, Actor, role_of, slack_user_of
 from backend.domain.database import write_transaction
 from backend.domain.errors import Conflict, FieldErrors, InvalidInput, NotFound
 from backend.domain.evidence import EvidenceView, SentFile
-from backend.domain.ledger import year_transaction
+from backend.domain.ledger import SPEND, year_transaction
 from backend.domain.money import format_pence
 from backend.domain.outbox import notes
 from backend.domain.outbox.notes import Note, tell
@@ -79,6 +79,7 @@ def may_claim(actor: Actor, proposal_id: int) -> ProposalView:
         refuse(actor, year.partnership_id,
                f"Only the project's lead, {ROLE_NAMES['finance']} or {ROLE_NAMES['admin']} can "
                f"claim money on {ref}.", f"tried to claim money on {ref}")
+    closure.check_open(actor, proposal.year_id, SPEND)  # a closed year pays no claim: say so now
     if proposal.status != "approved" or not proposal.approved_pence:
         raise Conflict(f"{ref} is not an approved project, so no money can be claimed on it.")
     if left_to_spend(proposal) <= 0:
@@ -391,21 +392,27 @@ def post_of(claim_id: int) -> tuple[str, str] | None:
     return (found.post_channel, found.post_ts) if found.post_ts else None
 
 
+def _with_projects():
+    """Claims read with their project and its year (their reference needs both): one query
+    for a list, not two more per row."""
+    return Claim.select(Claim, Proposal, FinancialYear).join(Proposal).join(FinancialYear)
+
+
 def waiting_in(partnership_id: int, limit: int = 10) -> list[ClaimView]:
     """Claims of the partnership waiting for finance, oldest first (the App Home's list)."""
-    return _views(list(Claim.select().join(Proposal).join(FinancialYear).where(
+    return _views(list(_with_projects().where(
         (FinancialYear.partnership == partnership_id) & Claim.state.in_(CLAIMS_WAITING))
         .order_by(Claim.created_at, Claim.id).limit(limit)))
 
 
 def for_project(proposal_id: int) -> list[ClaimView]:
-    return _views(list(Claim.select().where(Claim.proposal == proposal_id)
+    return _views(list(_with_projects().where(Claim.proposal == proposal_id)
                        .order_by(Claim.number)))
 
 
 def by_spend_line(entry_ids: list[int]) -> dict[int, ClaimView]:
     """The claim each spend line paid (a line with none is central spend)."""
-    found = list(Claim.select().where(Claim.spend_entry.in_(entry_ids)))
+    found = list(_with_projects().where(Claim.spend_entry.in_(entry_ids)))
     return {c.spend_entry_id: c for c in _views(found)}
 
 

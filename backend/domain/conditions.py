@@ -199,14 +199,21 @@ def _create(actor, proposal, title, explanation, due, needs_file, template=None)
     return made
 
 
+def _with_projects():
+    """Conditions read with their project and its year (their reference needs both): one
+    query for a list, not two more per row."""
+    return (ProjectCondition.select(ProjectCondition, Proposal, FinancialYear)
+            .join(Proposal).join(FinancialYear))
+
+
 def for_project(proposal_id: int) -> list[ConditionView]:
-    return [_view(c) for c in ProjectCondition.select().where(
+    return [_view(c) for c in _with_projects().where(
         ProjectCondition.proposal == proposal_id).order_by(ProjectCondition.id)]
 
 
 def for_projects(proposal_ids: list[int]) -> list[ConditionView]:
     """Every condition of these projects, project by project."""
-    return [_view(c) for c in ProjectCondition.select().where(
+    return [_view(c) for c in _with_projects().where(
         ProjectCondition.proposal.in_(proposal_ids))
         .order_by(ProjectCondition.proposal, ProjectCondition.id)]
 
@@ -214,16 +221,16 @@ def for_projects(proposal_ids: list[int]) -> list[ConditionView]:
 def outstanding_for(proposal_ids: list[int]) -> dict[int, list[ConditionView]]:
     """Each project's conditions not yet met or waived."""
     found: dict[int, list[ConditionView]] = {pid: [] for pid in proposal_ids}
-    for c in ProjectCondition.select().where(ProjectCondition.proposal.in_(proposal_ids)
-                                             & ProjectCondition.state.not_in(SETTLED)
-                                             ).order_by(ProjectCondition.id):
+    for c in _with_projects().where(ProjectCondition.proposal.in_(proposal_ids)
+                                    & ProjectCondition.state.not_in(SETTLED)
+                                    ).order_by(ProjectCondition.id):
         found[c.proposal_id].append(_view(c))
     return found
 
 
 def waiting_for_admin(partnership_id: int, limit: int = 10) -> list[ConditionView]:
     """Conditions the leads marked met, waiting for an admin to accept them."""
-    return [_view(c) for c in ProjectCondition.select().join(Proposal).join(FinancialYear).where(
+    return [_view(c) for c in _with_projects().where(
         (FinancialYear.partnership == partnership_id) & (ProjectCondition.state == "submitted"))
         .order_by(ProjectCondition.updated_at).limit(limit)]
 

@@ -141,12 +141,7 @@ def post_agenda(actor: Actor, year_id: int) -> PostedAgenda:
                         {"meeting": meeting.id, "count": len(items)},
                         partnership_id=year.partnership_id))
         for position, item in enumerate(items, start=1):
-            found = AgendaItem.get_or_none((AgendaItem.meeting == meeting.id)
-                                           & (AgendaItem.proposal == item.id))
-            if found is None:
-                AgendaItem.create(meeting=meeting.id, proposal=item.id, position=position)
-            else:
-                AgendaItem.update(position=position).where(AgendaItem.id == found.id).execute()
+            place_on_agenda(meeting.id, item.id, position)
             notes.tell(Note(channel, "agenda_item", "agenda_item",
                             {"meeting": meeting.id, "proposal": item.id, "position": position},
                             partnership_id=year.partnership_id))
@@ -155,6 +150,17 @@ def post_agenda(actor: Actor, year_id: int) -> PostedAgenda:
                      partnership_id=year.partnership_id,
                      after={"items": [i.ref for i in items], "channel": channel})
     return PostedAgenda(meeting, len(items), channel)
+
+
+def place_on_agenda(meeting_id: int, proposal_id: int, position: int) -> None:
+    """Put a proposal at `position` on a meeting's agenda, posted yet or not: the order scoring
+    ranks it in is kept for when the agenda is posted."""
+    found = AgendaItem.get_or_none((AgendaItem.meeting == meeting_id)
+                                   & (AgendaItem.proposal == proposal_id))
+    if found is None:
+        AgendaItem.create(meeting=meeting_id, proposal=proposal_id, position=position)
+    else:
+        AgendaItem.update(position=position).where(AgendaItem.id == found.id).execute()
 
 
 def posts_of(proposal_id: int) -> list[tuple[str, str]]:

@@ -39,15 +39,6 @@ class SpendLine:
     reversal_of: int | None
 
 
-def _require_recorder(actor: Actor, year: FinancialYear, proposal: Proposal) -> str:
-    """The project's reference, if this person may record spend on it: asked as the form opens
-    and again as it is saved, so the rule is written once."""
-    ref = reference(year.label, proposal.number)
-    _require_spender(actor, year, proposal, f"record spend on {ref}")
-    require_spendable(proposal, ref, "record spend on it")
-    return ref
-
-
 def require_spendable(proposal: Proposal, ref: str, doing: str) -> None:
     """Money may leave for this project: it is approved, and every condition to meet before
     release is met (or waived). Asked by direct spend and by a claim's approval alike."""
@@ -103,7 +94,9 @@ def may_record(actor: Actor, proposal_id: int) -> ProposalView:
     """The project, if this person may record spend on it now: refused before any typing,
     including when its approved money is all spent (no amount could be accepted)."""
     proposal = load(proposal_id)
-    ref = _require_recorder(actor, proposal.year, proposal)
+    ref = reference(proposal.year.label, proposal.number)
+    _require_spender(actor, proposal.year, proposal, f"record spend on {ref}")
+    require_spendable(proposal, ref, "record spend on it")  # as `post_spend` asks on saving
     closure.check_open(actor, proposal.year_id, ledger.SPEND)  # before any typing
     if left_to_spend(proposal) <= 0:
         raise Conflict(f"{ref} has spent all of its approved "
@@ -123,8 +116,10 @@ def record(actor: Actor, proposal_id: int, amount_pence: int, on: date, memo: st
         raise InvalidInput("Say what the money was spent on.", field="memo")
     with year_transaction(load(proposal_id).year_id) as year:
         proposal = load(proposal_id)
-        # Again, inside the transaction: a role, the setting or the project can change meanwhile.
-        ref = _require_recorder(actor, year, proposal)
+        # Again, inside the transaction: a role, the setting or the project can change meanwhile
+        # (`post_spend` asks again whether the money may leave).
+        ref = reference(year.label, proposal.number)
+        _require_spender(actor, year, proposal, f"record spend on {ref}")
         entry = post_spend(actor, year, proposal, ref, amount_pence, on, memo, reference_text)
         notes.tell_actor(actor, "spend_recorded", {"line": entry.id},
                          partnership_id=year.partnership_id)

@@ -4,6 +4,8 @@
 own list of Score buttons, the last closed round's `ranking`, and the `criteria` (admins edit).
 What is said after a change comes from the domain through the outbox, like every confirmation.
 """
+import re
+
 from backend.domain import years
 from backend.domain.actors import role_of
 from backend.domain.errors import InvalidInput
@@ -83,7 +85,7 @@ def _criteria(request, partnership_id: int, words: list[str], args: str) -> Repl
     elif verb == "weight" and len(rest) == 2:
         shown = criteria.set_weight(actor, partnership_id, rest[0], rest[1])
     elif verb == "scale" and len(rest) == 1 and "-" in rest[0].lstrip("-"):
-        low, high = rest[0].split("-", 1) if not rest[0].startswith("-") else ("x", "")
+        low, high = re.fullmatch(r"(-?[^-]*)-(.*)", rest[0]).groups()  # "-1-5": from -1
         shown = criteria.set_scale(actor, partnership_id, low, high)
     else:
         raise InvalidInput(f"Write it as {CRITERIA_USAGE}.")

@@ -8,7 +8,7 @@ import json
 from datetime import date
 
 from backend.domain import fiscal, progress, spend, texts, times
-from backend.domain.errors import DomainError, FieldErrors, InvalidInput
+from backend.domain.errors import DomainError, InvalidInput
 from backend.domain.money import format_pence, parse_amount
 from backend.domain.papers import measures
 from backend.domain.papers import settings as paper_settings
@@ -16,6 +16,7 @@ from backend.domain.proposals import ProposalView
 from backend.slack.blocks import context, section
 from backend.slack.text import SECTION_TEXT_MAX, context_text, escape, shorten
 from bot.context import json_object
+from bot.forms import errors_against
 
 # The proposal form's input builders, so every modal's inputs are built one way.
 from bot.views.proposal_form import _date_input, _option, _text_input
@@ -130,13 +131,7 @@ def read_spend(values: dict) -> dict:
 
 def errors_for(refusal: DomainError, blocks: tuple[str, ...]) -> dict[str, str]:
     """A refusal as `response_action: errors`, each sentence against its input."""
-    found = refusal.errors if isinstance(refusal, FieldErrors) else {refusal.field: refusal.message}
-    mapped: dict[str, str] = {}
-    for field, message in found.items():
-        block = _ELSEWHERE.get(field, field)
-        block = block if block in blocks else blocks[0]
-        mapped[block] = f"{mapped[block]} {message}" if block in mapped else message
-    return mapped
+    return errors_against(refusal, blocks, lambda field: _ELSEWHERE.get(field, field))
 
 
 def latest_progress_blocks(proposal_id: int) -> list[dict]:

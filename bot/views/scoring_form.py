@@ -6,13 +6,14 @@ else's are ever in it.
 """
 import json
 
-from backend.domain.errors import DomainError, FieldErrors
+from backend.domain.errors import DomainError
 from backend.domain.money import format_pence
 from backend.domain.scoring import scores
 from backend.domain.scoring.scores import ScoringForm
 from backend.slack.blocks import context, text_section
 from backend.slack.text import escape, shorten
 from bot.context import json_object, number
+from bot.forms import errors_against
 
 CALLBACK = "scoring_form"
 CONFLICT = "conflict"
@@ -83,6 +84,4 @@ def read(values: dict) -> tuple[dict[int, str], str, bool]:
 
 def errors_for(refusal: DomainError, blocks: list[str]) -> dict[str, str]:
     """Each refusal against its input; one about no input goes against the first."""
-    if isinstance(refusal, FieldErrors):
-        return {f if f in blocks else blocks[0]: m for f, m in refusal.errors.items()}
-    return {refusal.field if refusal.field in blocks else blocks[0]: refusal.message}
+    return errors_against(refusal, blocks)

@@ -10,10 +10,11 @@ ids). The split is worked out again on save, so the saved figures never depend o
 import json
 
 from backend.domain import years
-from backend.domain.errors import DomainError, FieldErrors
+from backend.domain.errors import DomainError
 from backend.slack.blocks import context, section
 from backend.slack.text import context_text, modal_title
 from bot.context import json_object
+from bot.forms import errors_against
 
 CHANNEL_CALLBACK = "setup_channel"
 SETUP_CALLBACK = "setup_partnership"
@@ -161,10 +162,5 @@ def roles(values: dict) -> dict[str, tuple[str, ...]]:
 def errors_for(refusal: DomainError, blocks: tuple[str, ...]) -> dict[str, str]:
     """A refusal as `response_action: errors`, each sentence against its input; one about no
     input of the form (who may do it) goes against the first."""
-    found = refusal.errors if isinstance(refusal, FieldErrors) else {refusal.field: refusal.message}
-    mapped: dict[str, str] = {}
-    for field, message in found.items():
-        block = ROLE_BLOCKS.get(field) or _ELSEWHERE.get(field, field)
-        block = block if block in blocks else blocks[0]
-        mapped[block] = f"{mapped[block]} {message}" if block in mapped else message
-    return mapped
+    return errors_against(refusal, blocks,
+                          lambda field: ROLE_BLOCKS.get(field) or _ELSEWHERE.get(field, field))

@@ -187,10 +187,10 @@ class ExportData:
             rank = "" if ranked.rank is None else place(ranked)
             rows.append(ScoringRow(
                 year.partnership, year.label, line.round.meeting_title,
-                reference(year.label, line.number), line.title, rank, _two_places(ranked.mean),
+                reference(year.label, line.number), line.title, rank, _score(ranked.mean),
                 directory.label(given.member, self.names),
                 "; ".join(f"{name} {value}" for name, value in given.values),
-                _two_places(given.weighted), given.conflict, given.comment, given.scored_at,
+                _score(given.weighted), given.conflict, given.comment, given.scored_at,
                 given.updated_at))
         return rows
 
@@ -219,8 +219,11 @@ class ExportData:
                               after.get("approved") or "", note)
 
 
-def _two_places(value) -> float | None:
-    return None if value is None else round(float(value), 2)
+def _score(value) -> float | None:
+    """A mean or a member's score as its exact value: the cell's format shows two places,
+    halves rounded up as Slack shows them (`scoring.words.two_places`); rounding here first
+    would round 3.125 to even, 3.12, against Slack's 3.13."""
+    return None if value is None else float(value)
 
 
 def pounds(pence: int) -> int | float:

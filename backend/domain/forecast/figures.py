@@ -253,7 +253,7 @@ def year_forecasts(year_ids, on: date, scope: Scope | None = None) -> list[YearF
         spend_months.update(months)
     reprofiled = reading.reprofiles(ids)
     reports = newest_views(reading.prepared(reading.newest_reports_query, len(ids),
-                                            scoped).rows(**values))
+                                            scoped).rows(**values, on=on))
     margins = margins_of({y.partnership_id for y in years})
     rows = reading.prepared(reading.funded_projects, len(ids), scoped).rows(**values)
     by_year = defaultdict(list)

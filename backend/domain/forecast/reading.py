@@ -21,7 +21,15 @@ from backend.domain.ledger import SPEND, SPEND_REVERSAL
 from backend.domain.pots import EFFECTS
 from backend.domain.prepared import Prepared, slot
 from backend.domain.progress import newest_reports
-from models import FinancialYear, LedgerEntry, Partnership, Pot, Proposal, SpendProfile
+from models import (
+    FinancialYear,
+    LedgerEntry,
+    Partnership,
+    Pot,
+    ProgressReport,
+    Proposal,
+    SpendProfile,
+)
 
 # The projects the PCC funded: approved ones, and cancelled ones that spent something.
 FUNDED = (Proposal.status == "approved") | ((Proposal.status == "cancelled")
@@ -53,8 +61,11 @@ def years_query(n: int, scoped: bool):
 
 
 def newest_reports_query(n: int, scoped: bool):
+    """Each funded project's newest report dated by the forecast's day (slot `on`): a return
+    taken at 30 September says what the leads reported by then, beside that day's figures."""
     funded = Proposal.select(Proposal.id).where(Proposal.year.in_(year_slots(n)) & FUNDED)
-    return newest_reports(funded.where(led_by(slot("person"))) if scoped else funded)
+    return newest_reports(funded.where(led_by(slot("person"))) if scoped else funded,
+                          slot("on", ProgressReport.reported_on))
 
 
 def as_date(value) -> date | None:

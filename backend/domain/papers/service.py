@@ -14,7 +14,7 @@ from backend.domain.exports.service import snapshot
 from backend.domain.outbox import notes
 from backend.domain.outbox.notes import Note
 from backend.domain.papers import settings
-from backend.domain.errors import NotFound
+from backend.domain.errors import InvalidInput, NotFound
 from backend.domain.papers import monitoring
 from backend.domain.papers.access import may_take_every_return, may_take_paper, may_take_return
 from backend.domain.papers.returns import write_monitoring
@@ -72,6 +72,9 @@ def ask_return(actor: Actor, partnership=None, year_label: str | None = None,
     """A partnership's return (or, `every`, the OPCC's across partnerships) if this person may
     have it: the monitoring return of a period, or the year-end return."""
     suffix = "monitoring" if kind == "monitoring_return" else "year-end"
+    if period and kind != "monitoring_return":
+        raise InvalidInput("A period (mid-year or year-end) applies only to the monitoring "
+                           "return; the year-end return covers the whole year.", field="period")
     if every:
         may_take_every_return(actor)
         start = fiscal.parse_year(year_label) if year_label else fiscal.year_of(
@@ -108,7 +111,7 @@ def write(request: Request, out) -> str:
         if request.kind == "update_paper":
             year = FinancialYear.get_by_id(request.year_id)
             paper = read(year, request.as_at or times.today_local(), request.meeting_on)
-            write_update(paper, out, settings.choices(year.partnership_id).template)
+            write_update(paper, out, settings.template_of(year.partnership_id))
             return f"{request.file_stem}.docx"
         ids = [request.year_id] if request.year_id else [
             y for (y,) in FinancialYear.select(FinancialYear.id)

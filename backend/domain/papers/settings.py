@@ -30,19 +30,28 @@ class PaperChoices:
     chair: str
     deputy_chair: str
     classification: str
-    template: bytes | None
-    template_name: str
+    template_name: str  # "": Word's default look (the file itself: `template_of`)
     measures: tuple[str, ...]
     explain_behind_percent: int | None  # None: an explanation is never required
 
 
 def choices(partnership_id: int) -> PaperChoices:
-    row = PaperSettings.get_or_none(PaperSettings.partnership == partnership_id)
+    """The partnership's choices, without the template's file (up to megabytes: read only when
+    a paper is written, by `template_of`)."""
+    row = (PaperSettings.select(*[f for f in PaperSettings._meta.sorted_fields
+                                  if f is not PaperSettings.template])
+           .where(PaperSettings.partnership == partnership_id).first())
     if row is None:
-        return PaperChoices(partnership_id, "", "", DEFAULT_CLASSIFICATION, None, "", (), None)
+        return PaperChoices(partnership_id, "", "", DEFAULT_CLASSIFICATION, "", (), None)
     return PaperChoices(partnership_id, row.chair, row.deputy_chair, row.classification,
-                        row.template, row.template_name, tuple(json.loads(row.measures)),
+                        row.template_name, tuple(json.loads(row.measures)),
                         row.explain_behind_percent)
+
+
+def template_of(partnership_id: int) -> bytes | None:
+    """The partnership's own Word template, if it gave one."""
+    return (PaperSettings.select(PaperSettings.template)
+            .where(PaperSettings.partnership == partnership_id).scalar())
 
 
 def _change(actor: Actor, partnership_name_or_id, what: str, **values) -> PaperChoices:

@@ -247,13 +247,11 @@ def closed_scores_of(proposal_id: int) -> list[tuple[RoundView, Standing, list[G
 
 
 def open_round_with(proposal_id: int) -> RoundView | None:
-    """The open round whose agenda holds the proposal (its posts then carry a Score button)."""
-    for row in ScoringRound.select().where(ScoringRound.status == "open").order_by(
-            ScoringRound.id):
-        r = view(row)
-        if proposal_id in r.proposal_ids:
-            return r
-    return None
+    """The open round whose agenda holds the proposal (its posts then carry a Score button):
+    looked for among its own year's rounds only, since every redraw of its posts asks."""
+    proposal = Proposal.get_or_none(Proposal.id == proposal_id)
+    rounds = of_year(proposal.year_id, "open") if proposal else []
+    return next((r for r in rounds if proposal_id in r.proposal_ids), None)
 
 
 @dataclass(frozen=True)

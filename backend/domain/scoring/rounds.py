@@ -20,7 +20,7 @@ from backend.domain.permissions import require
 from backend.domain.scoring import criteria, results
 from backend.domain.scoring.results import RoundView
 from backend.domain.scoring.words import figures, money_line, place
-from models import AgendaItem, Meeting, Member, Proposal, ScoringRound
+from models import Meeting, Member, Proposal, ScoringRound
 
 REMIND_BEFORE = timedelta(days=2)  # the clock reminds members this long before the meeting
 
@@ -119,9 +119,7 @@ def close_round(actor: Actor, round_id: int) -> RoundView:
         r = results.view(row)
         ranking = results.ranking_of(r)
         for position, standing in enumerate(ranking.standings, start=1):
-            AgendaItem.update(position=position).where(
-                (AgendaItem.meeting == r.meeting_id)
-                & (AgendaItem.proposal == standing.proposal_id)).execute()
+            meetings.place_on_agenda(r.meeting_id, standing.proposal_id, position)
         refs = {p.id: p.ref for p in map(proposals.get, r.proposal_ids)}
         audit.record(actor, "scoring.close", "scoring_round", row.id,
                      partnership_id=year.partnership_id,

@@ -49,7 +49,8 @@ def _checked(actor: Actor, r: RoundView, proposal_id: int) -> Proposal:
     role = role_of(actor, pid)
     if role not in SCORER_ROLES:
         refuse(actor, pid, "Only working-group members and chairs score proposals; you are "
-               f"{ROLE_NAMES[role]} in this partnership.",
+               f"{ROLE_NAMES[role]} in this partnership. An admin can make you a member with "
+               "`/crg role @person member`.",
                "tried to score a proposal")
     ref = proposal(p.id).ref
     if r.closed:
