@@ -14,9 +14,11 @@ from backend.domain.actors import Actor
 from backend.domain.errors import Conflict, FieldErrors, NotAllowed
 from backend.domain.scoring import criteria, results, rounds, scores, words
 from backend.domain.scoring.ranking import Entry, Rule, member_score, rank
+from backend.slack import scoring_blocks
 from jobs.scoring import remind_scorers
 from models import AgendaItem, AuditRecord, OutboxMessage, Score, ScoreSheet
 from tests.builders import ADMIN, open_year, submit
+from tests.test_export_queries import count_queries
 
 MEM1, MEM2, CHAIR, FIN = (Actor("U0MEM1", "Mo"), Actor("U0MEM2", "Meg"), Actor("U0CHAIR", "Cy"),
                           Actor("U0FIN", "Fi"))
@@ -308,3 +310,25 @@ def test_the_money_line_in_words():
     assert [words.ordinal(n) for n in (7, 21, 22, 23, 111)] == [
         "seventh", "21st", "22nd", "23rd", "111th"]
     assert words.two_places(Fraction(1, 8)) == "0.13" and words.two_places(Fraction(7, 3)) == "2.33"
+
+
+def _queries_to_show_a_round(proposals_in_round: int, name: str) -> int:
+    """Opens and closes a round of `proposals_in_round`; counts the queries of its ranking and of
+    a member's DM."""
+    year = open_year(30_000_000, name=name)
+    people.grant(ADMIN, year.partnership_id, MEM1.id, "member")
+    held = times.to_local(times.now()).replace(tzinfo=None) + timedelta(days=10)
+    meetings.schedule(ADMIN, year.id, held, held - timedelta(days=3))
+    for n in range(proposals_in_round):
+        submit(year, "1,000", title=f"Project {n}")
+    r = rounds.open_round(ADMIN, year.id)
+    rounds.close_round(ADMIN, r.id)
+    r, ranking = results.ranking(r.id)
+    with count_queries() as queries:
+        scoring_blocks.ranking_blocks(r, ranking, "Ranked", running=True)
+        scoring_blocks.invite_blocks(r, MEM1.id, "Please score")
+    return len(queries)
+
+
+def test_a_rounds_ranking_and_dm_cost_the_same_queries_for_4_proposals_as_for_12(db):
+    assert _queries_to_show_a_round(4, "Small CSP") == _queries_to_show_a_round(12, "Large CSP")

@@ -414,6 +414,14 @@ def get(proposal_id: int) -> ProposalView:
     return view(load(proposal_id))
 
 
+def get_many(proposal_ids) -> dict[int, ProposalView]:
+    """Several proposals by id in one query, for lists (a round's ranking, a member's DM)."""
+    ids = list(proposal_ids)
+    if not ids:
+        return {}
+    return {p.id: view(p) for p in with_year_and_partnership().where(Proposal.id.in_(ids))}
+
+
 def with_year_and_partnership():
     """Proposals with their year and partnership in the same query: `view()` reads both."""
     return (Proposal.select(Proposal, FinancialYear, Partnership)

@@ -37,7 +37,7 @@ def score_value(round_id: int, proposal_id: int) -> str:
 def ranking_lines(r: RoundView, ranking: Ranking, *, running: bool) -> list[str]:
     """One line per proposal in ranked order; `running` adds the cumulative amount and marks
     the line where the money runs out."""
-    views = {pid: proposals.get(pid) for pid in r.proposal_ids}
+    views = proposals.get_many(r.proposal_ids)
     lines = []
     for s in ranking.standings:
         p = views[s.proposal_id]
@@ -73,8 +73,9 @@ def invite_blocks(r: RoundView, member: str, intro: str, most: int = 45) -> list
     """The member's DM: one Score button per proposal they may score."""
     blocks = [text_section(intro)]
     mine = results.scored_by(r.id, member)
+    shown = proposals.get_many(r.proposal_ids[:most])
     for pid in r.proposal_ids[:most]:
-        p = proposals.get(pid)
+        p = shown[pid]
         line = (f"*{p.ref}* {section_text(shorten(p.title, 150))} · {format_pence(p.amount_pence)}"
                 f" · {section_text(shorten(p.lead_organisation, 80))}")
         block = text_section(line)

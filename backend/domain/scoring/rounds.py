@@ -120,7 +120,7 @@ def close_round(actor: Actor, round_id: int) -> RoundView:
         ranking = results.ranking_of(r)
         for position, standing in enumerate(ranking.standings, start=1):
             meetings.place_on_agenda(r.meeting_id, standing.proposal_id, position)
-        refs = {p.id: p.ref for p in map(proposals.get, r.proposal_ids)}
+        refs = {i: p.ref for i, p in proposals.get_many(r.proposal_ids).items()}
         audit.record(actor, "scoring.close", "scoring_round", row.id,
                      partnership_id=year.partnership_id,
                      after={"ranking": [f"{place(s)}. {refs[s.proposal_id]}: {figures(s, r)}"
