@@ -223,3 +223,20 @@ def test_a_statement_lost_behind_a_pooler_turns_plans_off_and_says_how(db, caplo
             assert _kept_on_server() == []
     finally:
         database.obj.crg_prepared = True
+
+
+def test_a_submission_that_finds_its_statement_lost_is_saved_all_the_same(db):
+    """The person whose submission meets the lost statement is not the one who pays for it: the
+    submission runs again, without kept plans, and is saved once."""
+    if db != "postgres":
+        return
+    year = open_year(1_000_000)
+    submit(year, "1,000", title="First")  # prepares the submission's read on this connection
+    database.execute_sql("DEALLOCATE ALL")  # another server connection, as behind the pooler
+    try:
+        submit(year, "2,000", title="Second")
+        assert database.obj.crg_prepared is False
+        assert [p.title for p in Proposal.select().order_by(Proposal.number)] == ["First", "Second"]
+        assert AuditRecord.select().where(AuditRecord.action == "proposal.submit").count() == 2
+    finally:
+        database.obj.crg_prepared = True

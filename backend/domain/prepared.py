@@ -11,7 +11,7 @@ import logging
 import threading
 import weakref
 
-from peewee import AutoField, InternalError, OperationalError, ProgrammingError, Value
+from peewee import AutoField, DatabaseError, InternalError, OperationalError, ProgrammingError, Value
 
 from backend.logs import log_event
 from models.base import database
@@ -87,6 +87,21 @@ _LOST_STATEMENT_CODES = ("26000", "42P05")  # does not exist; already exists
 log = logging.getLogger("crg.database")
 
 
+class StatementLost(DatabaseError):
+    """PostgreSQL no longer has a statement this process prepared (or has one of its name
+    already): the transaction it was in has failed, and plans are no longer kept on the server."""
+
+
+def again_if_lost(work):
+    """`work()`, and once more if it failed on a lost statement: it then runs without plans on
+    the server, so a person's submission behind PgBouncer succeeds instead of failing once per
+    process. `work` must be one whole transaction, which the failure rolled back."""
+    try:
+        return work()
+    except StatementLost:
+        return work()
+
+
 class Prepared:
     """A query from `build()`, which uses `slot()` for the values that change between runs.
 
@@ -122,7 +137,7 @@ class Prepared:
         with _prepared_lock:
             done = _prepared_on.setdefault(connection, set())
         if prepare not in done:
-            database.execute_sql(prepare)
+            _execute(prepare, [])
             done.add(prepare)
         return compiled, execute, compiled.bind_slots(values)
 
@@ -174,7 +189,7 @@ def _execute(sql: str, params: list):
                           "behind PgBouncer in transaction mode (Heroku's connection pooling): "
                           "add ?prepared_statements=false to DATABASE_URL. This process has "
                           "stopped preparing statements.")
-        raise
+        raise StatementLost(str(error)) from error
 
 
 def insert_statements(model, rows: list[dict], *, ignore_conflicts: bool = False,

@@ -28,6 +28,7 @@ from backend.domain.outbox import notes
 from backend.domain.outbox.notes import Note
 from backend.domain.permissions import refuse
 from backend.domain.pots import available, available_query
+from backend.domain import prepared
 from backend.domain.prepared import Prepared, PreparedInsert, slot
 from backend.domain.rounds import after_final_decision
 from backend.domain.workflow import (
@@ -270,6 +271,11 @@ def submit(actor: Actor, year_id: int, draft: Draft,
     The same submission arriving again (a Slack retry, a double click) carries the same key
     and returns the first proposal instead of making a second.
     """
+    return prepared.again_if_lost(lambda: _submit(actor, year_id, draft, submission_key))
+
+
+def _submit(actor: Actor, year_id: int, draft: Draft,
+            submission_key: str | None) -> tuple[ProposalView, bool]:
     with year_transaction(year_id, _ON_SUBMIT, key=submission_key, kind=_pot_kind(draft),
                           contact=_user_id(draft.contact_slack_id) or actor.id) as year:
         if year.existing_id:
