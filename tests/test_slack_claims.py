@@ -17,7 +17,7 @@ from bot.background import drain
 from models import AuditRecord, Claim, Evidence, LedgerEntry
 from tests.builders import ADMIN, approved
 from tests.slack.requests import datepicker, plain_text
-from tests.slack_flows import partnership, texts_to
+from tests.slack_flows import WG, partnership, texts_to
 from tests.test_slack_finance import (
     FINANCE,
     LEAD,
@@ -466,3 +466,22 @@ def test_finance_rejects_a_claim_with_a_reason_and_its_money_is_free_again(slack
     assert drain(timeout=15)
     assert any("is rejected already" in t
                for t in texts_to(slack.fake, FINANCE, "chat.postEphemeral"))
+
+
+def test_a_partnership_with_nobody_to_decide_sends_claims_and_met_conditions_to_the_trackers_admins(
+        slack):
+    """Set up with chairs only (no admin, no finance officer, no finance channel): a claim or a
+    condition marked met would wait for ever unheard; ADMIN_SLACK_IDS hear of them instead."""
+    year = partnership()
+    pid = approved(year, "2,000")
+    agreement = conditions.add_to_project(ADMIN, pid, "Signed agreement", "", "year_end")
+    make_claim(slack, [(slack.fake.add_file("a.pdf", PDF), "a.pdf")])
+    [dm] = [c for c in slack.fake.calls_to("chat.postMessage") if c.args["channel"] == "U_ADMIN"
+            and "CRG-2024/25-001/C1" in c.args["text"]]
+    assert "claim_approve" in shown(dm)
+    view = pressed(slack, "condition_met", agreement.id, LEAD, channel=WG)
+    assert submit(slack, view, {"note": {"value": plain_text("Signed on 2 May")},
+                                "files": {"value": file_input()}}, LEAD) == {}
+    assert drain(timeout=15)
+    assert any(c.args["channel"] == "U_ADMIN" and "Signed agreement" in json.dumps(c.args)
+               for c in slack.fake.calls_to("chat.postMessage"))

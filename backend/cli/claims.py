@@ -133,7 +133,8 @@ def cmd_require(args, settings) -> None:
 
 
 def cmd_met(args, settings) -> None:
-    done, _ = conditions.mark_met(actor(), args.id, args.note)
+    done, _ = conditions.mark_met(actor(), args.id, args.note,
+                                  superadmins=settings.admin_slack_ids)
     print(_condition_line(done))
 
 

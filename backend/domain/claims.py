@@ -6,6 +6,7 @@ year, within what is left, every release condition met). Claims waiting for fina
 against what is left, so two claims cannot both be promised the last pound. Spend that finance
 records directly (`/crg spend`) has no claim: it is the central spend, paid by the partnership.
 """
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -90,9 +91,10 @@ def may_claim(actor: Actor, proposal_id: int) -> ProposalView:
 
 def make(actor: Actor, proposal_id: int, amount_pence: int, cost_on: date, memo: str,
          invoice_ref: str, files: list[SentFile] | tuple, *, submission_key: str,
-         claimant_name: str = "") -> tuple[ClaimView, list[int]]:
+         claimant_name: str = "", superadmins: Sequence[str] = ()) -> tuple[ClaimView, list[int]]:
     """A new claim, waiting for finance, and the ids of its files to fetch. A resubmission with
-    the same key (Slack's retry, a double click) finds the claim already made."""
+    the same key (Slack's retry, a double click) finds the claim already made. `superadmins`
+    (ADMIN_SLACK_IDS) get it when the partnership has nobody of its own to decide it."""
     files = evidence.checked(files)
     memo, invoice_ref = _checked(amount_pence, memo, invoice_ref, needs_files=not files)
     with year_transaction(load(proposal_id).year_id) as year:
@@ -114,7 +116,7 @@ def make(actor: Actor, proposal_id: int, amount_pence: int, cost_on: date, memo:
         fetch = evidence.note_pending(files, claim=made)
         audit.record(actor, "claim.make", "claim", made.id, partnership_id=year.partnership_id,
                      after=_snapshot(made) | {"files": [f.name for f in files]})
-        _tell_finance(year.partnership_id, made.id)
+        _tell_finance(year.partnership_id, made.id, superadmins)
         notes.tell_actor(actor, "claim_saved", {"claim": made.id},
                          partnership_id=year.partnership_id)
     return get(made.id), fetch
@@ -306,16 +308,17 @@ def finance_channel(partnership_id: int) -> str | None:
     return linked.slack_channel_id if linked else None
 
 
-def finance_people(partnership_id: int) -> list[str]:
+def finance_people(partnership_id: int, superadmins: Sequence[str] = ()) -> list[str]:
     """Who gets a claim by DM when the partnership has no finance channel: its finance staff,
-    else its admins."""
+    else its admins, else the tracker's own (a partnership set up with chairs only): a claim
+    nobody hears of waits for ever."""
     for role in ("finance", "admin"):
         found = [m for (m,) in Member.select(Member.slack_user_id).where(
             (Member.partnership == partnership_id) & (Member.role == role))
             .order_by(Member.id).tuples()]
         if found:
             return found
-    return []
+    return list(superadmins)
 
 
 def link_finance_channel(actor: Actor, partnership_id: int, channel: str) -> str:
@@ -342,9 +345,9 @@ def link_finance_channel(actor: Actor, partnership_id: int, channel: str) -> str
     return channel
 
 
-def _tell_finance(partnership_id: int, claim_id: int) -> None:
+def _tell_finance(partnership_id: int, claim_id: int, superadmins: Sequence[str]) -> None:
     channel = finance_channel(partnership_id)
-    for recipient in ([channel] if channel else finance_people(partnership_id)):
+    for recipient in ([channel] if channel else finance_people(partnership_id, superadmins)):
         tell(Note(recipient, "claim_post", "claim_post", {"claim": claim_id},
                   partnership_id=partnership_id))
 

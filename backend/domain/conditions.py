@@ -4,6 +4,7 @@ it approves, met by the project's lead and accepted by an admin.
 Money waits on them: while a project has a "before release" condition that is not met (or
 waived), no claim of it can be approved and no spend recorded against it (`require_released`).
 """
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from backend.domain import audit, evidence, texts, times
@@ -268,9 +269,10 @@ def may_mark_met(actor: Actor, condition_id: int) -> ConditionView:
     return _view(found)
 
 
-def mark_met(actor: Actor, condition_id: int, note: str,
-             files: list[SentFile] | tuple = ()) -> tuple[ConditionView, list[int]]:
-    """The lead says the condition is met: an admin is asked to accept it. The files (where it
+def mark_met(actor: Actor, condition_id: int, note: str, files: list[SentFile] | tuple = (),
+             superadmins: Sequence[str] = ()) -> tuple[ConditionView, list[int]]:
+    """The lead says the condition is met: an admin is asked to accept it (the partnership's,
+    else `superadmins`, the ADMIN_SLACK_IDS: money waits on the answer). The files (where it
     asks for one) are fetched and kept; their evidence ids are returned to fetch."""
     note = texts.kept(note, "note", texts.LONG, "note", one_line=False)
     files = evidence.checked(files)
@@ -291,7 +293,7 @@ def mark_met(actor: Actor, condition_id: int, note: str,
         partnership_id = found.proposal.year.partnership_id
         audit.record(actor, "condition.mark_met", "proposal", found.proposal_id,
                      partnership_id=partnership_id, before=before, after=_snapshot(found))
-        for admin in admins_of(partnership_id):
+        for admin in admins_of(partnership_id) or list(superadmins):
             tell(Note(admin, "condition_submitted", "condition_submitted",
                       {"condition": found.id}, partnership_id=partnership_id))
     return _view(found), fetch

@@ -45,7 +45,7 @@ def register(app, settings) -> None:
         notes.from_slack(meta.get("channel") or None)
         made = saved(ack, lambda: claims.make(
             actor, meta.get("proposal_id") or 0, **claim_forms.read_claim(view["state"]["values"]),
-            submission_key=f"view:{view['id']}"),
+            submission_key=f"view:{view['id']}", superadmins=settings.admin_slack_ids),
             lambda refusal: errors_for(refusal, claim_forms.CLAIM_BLOCKS))
         if made is not REFUSED:
             _fetch_later(settings, made[1])
@@ -135,7 +135,7 @@ def register(app, settings) -> None:
         values = view["state"]["values"]
         done = saved(ack, lambda: conditions.mark_met(
             actor, number(str(meta.get("id") or "")) or 0, claim_forms._text(values, "note"),
-            claim_forms.sent_files(values)),
+            claim_forms.sent_files(values), settings.admin_slack_ids),
             lambda refusal: errors_for(refusal, claim_forms.MET_BLOCKS))
         if done is not REFUSED:
             _fetch_later(settings, done[1])
