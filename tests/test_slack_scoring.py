@@ -11,6 +11,7 @@ from bot.background import drain
 from models import AuditRecord, Proposal, Score, ScoreSheet
 from tests.builders import ADMIN
 from tests.conftest import SIGNING_SECRET
+from tests.slack.ids import dm_channel_id
 from tests.slack.requests import SlackClient, plain_text
 from tests.slack_flows import WG, partnership, propose, texts_to
 from tests.test_slack_decisions import ephemeral_text, wait
@@ -50,6 +51,11 @@ def setting_up(slack):
     assert "Posting 3 agenda items" in ephemeral_text(
         slack.slack.command("agenda", user_id=CHAIR, channel_id=WG))
     return year
+
+
+def dm_updates(slack, user):
+    return [c for c in slack.fake.calls_to("chat.update")
+            if c.args.get("channel") == dm_channel_id(user)]
 
 
 def score_button(slack, user, ref):
@@ -142,6 +148,13 @@ def test_the_whole_shortlisting_exercise_in_slack(slack):
     assert AuditRecord.select().where(AuditRecord.action == "scoring.rescore").count() == 1
     wait(lambda: any("Your scores of CRG-2024/25-001 are saved (Fit with the Community Safety "
                      "Agreement priorities 4," in t for t in texts_to(slack.fake, MEM1)))
+    # The DM says what they have scored: its button for 001 now reads "Change score".
+    updated = wait(lambda: dm_updates(slack, MEM1))[-1]
+    labels = {b["text"]["text"].split("*")[1]: b["accessory"]["text"]["text"]
+              for b in updated.args["blocks"] if b.get("accessory")}
+    assert labels == {"CRG-2024/25-001": "Change score", "CRG-2024/25-002": "Score",
+                      "CRG-2024/25-003": "Score"}
+    assert "Scoring is open" in json.dumps(updated.args["blocks"])  # its words kept
 
     slack.slack.event({"type": "app_home_opened", "user": MEM1, "tab": "home",
                        "channel": f"D{MEM1}", "event_ts": "1.2"})
@@ -187,6 +200,11 @@ def test_the_whole_shortlisting_exercise_in_slack(slack):
     wait(lambda: [c for c in slack.fake.calls_to("chat.update")
                   if "ranked 1 of 3 · mean 4.80" in json.dumps(c.args.get("blocks"),
                                                                ensure_ascii=False)])
+    # Every member's DM now says scoring closed, with no button left to press.
+    for member in (MEM1, MEM2, CHAIR):
+        closed = wait(lambda m=member: [c for c in dm_updates(slack, m)
+                                        if "closed on" in json.dumps(c.args["blocks"])])
+        assert not buttons(closed[-1])
     late = submit(slack, MEM2, views[MEM2], 1, 1, 1, 1, 1).get_json()
     assert "closed on" in json.dumps(late["errors"])
     shown = json.dumps(slack.slack.command("show CRG-2024/25-001", user_id=PARTNER,

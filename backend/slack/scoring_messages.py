@@ -1,9 +1,11 @@
 """The words of the shortlisting exercise's messages, built when the outbox sends them (see
-`backend.slack.renderers`): the members' invitations and reminders with their Score buttons,
-the group's notice that scoring is open, the ranked agenda when it closes, the chairs' ranking
-with the running total against the pot, and each person's confirmations.
+`backend.slack.renderers`): the members' invitations and reminders with their Score buttons
+(updated in place as they score, and when scoring closes), the group's notice that scoring is
+open, the ranked agenda when it closes, the chairs' ranking with the running total against the
+pot, and each person's confirmations.
 """
 from backend.domain import times
+from backend.domain.outbox import states
 from backend.domain.scoring import results
 from backend.slack.scoring_blocks import (
     criteria_line,
@@ -12,6 +14,7 @@ from backend.slack.scoring_blocks import (
     ranking_blocks,
     scale,
 )
+from backend.slack.blocks import text_section
 from backend.slack.text import escape, mention
 
 
@@ -24,25 +27,57 @@ def scoring_invite(payload, settings):
     r = results.get(payload["round"])
     if r.closed:
         return None
+    return _invite(r, payload["member"])
+
+
+def _invite(r, member: str):
     intro = (f":ballot_box_with_ballot: *Scoring is open for {_when(r)}.* Score each proposal "
              f"{scale(r)} on: {criteria_line(r)}. Nobody sees anyone's scores until scoring "
              "closes, and you can change yours until then. If a proposal comes from your own "
              "organisation, open it and declare a conflict instead of scoring it.")
-    return f"Scoring is open for {escape(r.meeting_title)}", invite_blocks(r, payload["member"],
-                                                                            intro)
+    return f"Scoring is open for {escape(r.meeting_title)}", invite_blocks(r, member, intro)
+
+
+def _left(r, member: str) -> int:
+    return next((row.to_do for row in results.progress(r) if row.member == member), 0)
 
 
 def scoring_reminder(payload, settings):
     r = results.get(payload["round"])
-    if r.closed:
+    if r.closed or not _left(r, payload["member"]):
         return None
-    left = next((row.to_do for row in results.progress(r) if row.member == payload["member"]), 0)
-    if not left:
-        return None
+    return _reminder(r, payload["member"])
+
+
+def _reminder(r, member: str):
+    left = _left(r, member)
     intro = (f":hourglass: *Reminder:* scoring for {_when(r)} is still open and you have {left} "
-             f"proposal{'s' if left != 1 else ''} left to score (or to declare a conflict on).")
-    return f"Reminder: scoring for {escape(r.meeting_title)}", invite_blocks(
-        r, payload["member"], intro)
+             f"proposal{'s' if left != 1 else ''} left to score (or to declare a conflict on)."
+             if left else f":white_check_mark: Scoring for {_when(r)} is still open and you have "
+             "scored (or declared a conflict on) every proposal you can: change a score below "
+             "until it closes.")
+    return f"Reminder: scoring for {escape(r.meeting_title)}", invite_blocks(r, member, intro)
+
+
+def scoring_dms(payload, settings):
+    """A member's scoring DMs (or every member's), brought up to date in place: the buttons say
+    what they have scored; once scoring closes, the DM says so and has no buttons left."""
+    r = results.get(payload["round"])
+    updates = []
+    for to, ts, render, sent in states.delivered_of(r.partnership_id, results.DM_RENDERS,
+                                                    payload.get("member")):
+        if sent.get("round") != r.id:
+            continue
+        if r.closed:
+            text = f"Scoring for {escape(r.meeting_title)} has closed"
+            blocks = [text_section(f":lock: *Scoring for {_when(r)} closed on "
+                                   f"{times.show(r.closed_at)}.* Thank you: the ranked agenda is "
+                                   "in the working group's channel, and `/crg show` gives each "
+                                   "proposal's scores.")]
+        else:
+            text, blocks = (_invite if render == "scoring_invite" else _reminder)(r, to)
+        updates.append((to, ts, text, blocks))
+    return updates
 
 
 def scoring_opened(payload, settings):
@@ -99,6 +134,7 @@ def scoring_reminded(payload, settings):
 
 RENDERERS = {
     "scoring_invite": scoring_invite, "scoring_reminder": scoring_reminder,
+    "scoring_dms": scoring_dms,
     "scoring_opened": scoring_opened, "scoring_closed": scoring_closed,
     "scoring_ranking": scoring_ranking, "scoring_opened_confirmed": scoring_opened_confirmed,
     "scoring_saved": scoring_saved, "scoring_reminded": scoring_reminded,

@@ -114,6 +114,21 @@ def _remember_where(message: OutboxMessage, ts: str) -> None:
             & (AgendaItem.proposal == payload["proposal"])).execute()
 
 
+def delivered_of(partnership_id: int, renders: tuple[str, ...], recipient: str | None = None
+                 ) -> list[tuple[str, str, str, dict]]:
+    """Where a partnership's messages of these wordings were delivered, oldest first: (recipient,
+    ts, render, payload). A person's DMs with buttons are found here to be brought up to date:
+    nothing else remembers where a DM landed."""
+    query = OutboxMessage.select(OutboxMessage.recipient, OutboxMessage.ts, OutboxMessage.render,
+                                 OutboxMessage.payload).where(
+        (OutboxMessage.partnership == partnership_id) & OutboxMessage.render.in_(renders)
+        & (OutboxMessage.state == "delivered") & (OutboxMessage.ts != ""))
+    if recipient is not None:
+        query = query.where(OutboxMessage.recipient == recipient)
+    return [(to, ts, render, json.loads(payload or "{}"))
+            for to, ts, render, payload in query.order_by(OutboxMessage.id).tuples()]
+
+
 def proposal_post_state(proposal_id: int) -> str | None:
     """How far the working group's post of a proposal got (None: it was never owed)."""
     payload = json.dumps({"proposal": proposal_id}, sort_keys=True)

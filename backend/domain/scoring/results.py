@@ -11,6 +11,8 @@ from datetime import datetime
 from fractions import Fraction
 
 from backend.domain.errors import Conflict, NotFound
+from backend.domain.outbox import notes
+from backend.domain.outbox.notes import Note
 from backend.domain.pots import year_figures
 from backend.domain.scoring.ranking import Entry, Ranking, Rule, Standing, member_score, rank
 from models import FinancialYear, Meeting, Member, Proposal, Score, ScoreSheet, ScoringRound
@@ -61,6 +63,18 @@ def get(round_id: int) -> RoundView:
     if found is None:
         raise NotFound("That scoring round does not exist.")
     return view(found)
+
+
+# The members' DMs with Score buttons: each is brought up to date as they score, and at the close.
+DM_RENDERS = ("scoring_invite", "scoring_reminder")
+
+
+def tell_of_dms(r: RoundView, member: str | None = None) -> None:
+    """The member's scoring DMs (every member's, with None) are updated in place: a scored
+    proposal's button then says "Change score", and once scoring closes none is left to press."""
+    notes.tell(Note(notes.REFRESH, "scoring_dm", "scoring_dms",
+                    {"round": r.id} | ({"member": member} if member else {}),
+                    kind="refresh", partnership_id=r.partnership_id))
 
 
 def partnership_of(round_id: int) -> int:

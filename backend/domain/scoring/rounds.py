@@ -140,6 +140,7 @@ def close_round(actor: Actor, round_id: int) -> RoundView:
             notes.tell_actor(actor, "scoring_ranking", {"round": row.id}, partnership_id=pid)
         for proposal_id in r.proposal_ids:
             proposals.tell_of_change(proposal_id, pid)
+        results.tell_of_dms(r)
     return r
 
 

@@ -138,6 +138,7 @@ def score(actor: Actor, round_id: int, proposal_id: int, typed: dict[int, str],
                      after={"proposal": ref, "scores": {names[k]: v for k, v in values.items()},
                             "comment": comment})
         proposals.tell_of_change(p.id, r.partnership_id)  # its posts count one more score
+        results.tell_of_dms(r, actor.id)
         notes.tell_actor(actor, "scoring_saved", {"proposal": ref, "scores": [
             [rule.name, values[rule.id]] for rule in r.rules]}, partnership_id=r.partnership_id)
     return ScoringForm(r, proposal(p.id), values, comment)
@@ -168,5 +169,6 @@ def declare_conflict(actor: Actor, round_id: int, proposal_id: int, note: str = 
                      before={"proposal": ref, "scores": before} if before else None,
                      after={"proposal": ref, "conflict": True, "comment": note})
         proposals.tell_of_change(p.id, r.partnership_id)
+        results.tell_of_dms(r, actor.id)
         notes.tell_actor(actor, "scoring_saved", {"proposal": ref, "conflict": True},
                          partnership_id=r.partnership_id)
