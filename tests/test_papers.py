@@ -1,6 +1,7 @@
 """The Working Group update paper, from the replayed 2024/25 year: opened back with python-docx
 and checked figure by figure against the ledger, the pots and the spend sheet."""
 import io
+import re
 from datetime import date
 
 import docx
@@ -16,6 +17,7 @@ from backend.domain.papers import service, settings
 from backend.domain.pots import spent_on, year_figures
 from models import AuditRecord, FinancialYear, Proposal
 from tests.builders import ADMIN
+from tests.test_export_queries import count_queries
 from tests.replay import CHAIR, FINANCE, PARTNER, county_2024_25
 
 
@@ -144,6 +146,9 @@ def test_a_partnership_template_is_the_starting_document(county):
     with pytest.raises(NotAllowed):
         settings.set_template(Actor(CHAIR), pid, body.getvalue(), "house.docx")
     settings.set_template(ADMIN, pid, body.getvalue(), "house.docx")
+    with count_queries() as queries:  # a name changed: the template is neither read nor written
+        settings.set_signatories(ADMIN, pid, "Sam Chair", "Dee Deputy")
+    assert not [sql for sql in queries if re.search(r'"template"(?!_)', sql)]
     paper = written(service.ask_update(ADMIN, pid, "2024/25"))
     assert texts(paper)[0] == "NORTHSHIRE COMMUNITY SAFETY PARTNERSHIP"
     assert "Crime Reduction Grant 2024/25: update from the Working Group" in texts(paper)

@@ -59,13 +59,12 @@ def _change(actor: Actor, partnership_name_or_id, what: str, **values) -> PaperC
     may_set_papers(actor, partnership.id)
     with database.atomic():
         before = choices(partnership.id)
-        row = PaperSettings.get_or_none(PaperSettings.partnership == partnership.id)
-        if row is None:
-            row = PaperSettings(partnership=partnership.id)
-        for name, value in values.items():
-            setattr(row, name, value)
-        row.updated_by, row.updated_at = actor.audit_name, times.now()
-        row.save()
+        # Only what changed is written: the template (up to megabytes) is not read back and
+        # saved again whenever a name or a measure changes.
+        changed = {**values, "updated_by": actor.audit_name, "updated_at": times.now()}
+        if not PaperSettings.update(**changed).where(
+                PaperSettings.partnership == partnership.id).execute():
+            PaperSettings.create(partnership=partnership.id, **changed)
         shown = {k: (f"{len(v):,} bytes" if isinstance(v, bytes) else v)
                  for k, v in values.items()}
         audit.record(actor, f"papers.{what}", "partnership", partnership.id,
