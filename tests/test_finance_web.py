@@ -15,9 +15,10 @@ from backend.domain.errors import NotAllowed
 from backend.domain.pots import year_figures
 from backend.settings import Settings
 from backend.web.app import create_app
-from models import AuditRecord, FinancialYear
+from models import AuditRecord, FinancialYear, Member
 from models.login_links import LoginLink
 from tests.builders import ADMIN, approved, open_year
+from tests.test_export_queries import count_queries
 from tests.test_exports import Evaluator, pence
 
 FINANCE, SUPERADMIN = "U0FINANCE", "U_ADMIN"
@@ -281,3 +282,20 @@ def test_a_chair_signs_in_and_gets_the_update_paper_from_the_page(books, db_url)
     rows = docx.Document(io.BytesIO(paper.get_data())).tables[0].rows
     assert [c.text for c in rows[-1].cells][4:6] == ["£2,000", "£500.50"]
     assert "Upload template" not in client.get("/finance").get_data(as_text=True)
+
+
+def _queries_to_list_for_finance(partnerships: int) -> int:
+    for n in range(partnerships):
+        year = open_year(channels=[f"C_Q{partnerships}X{n}"])
+        people.grant(ADMIN, year.partnership_id, "U0COUNTED", "finance")
+    with count_queries() as queries:
+        offered = login_links.finance_partnerships(Actor("U0COUNTED"))
+    assert len(offered) == Member.select().where(Member.slack_user_id == "U0COUNTED").count()
+    return len(queries)
+
+
+def test_the_partnerships_offered_cost_the_same_queries_for_2_as_for_10(db):
+    """The finance page lists the person's partnerships on every page: one query per list,
+    not three per partnership."""
+    two = _queries_to_list_for_finance(2)
+    assert _queries_to_list_for_finance(8) == two  # ten partnerships now, the same queries

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from backend.domain import audit, finance_sessions, partnerships, times
-from backend.domain.actors import Actor, role_of
+from backend.domain.actors import Actor, roles_of
 from backend.domain.database import write_transaction
 from backend.domain.errors import Conflict, NotFound
 from backend.domain.finance_sessions import ASK_AGAIN, web_actor
@@ -106,8 +106,9 @@ def redeem(token: str, admin_ids=()) -> SignIn:
 
 def finance_partnerships(actor: Actor) -> list[partnerships.PartnershipInfo]:
     """The partnerships whose spend sheets this person may take from the finance page."""
-    mine = [p for p in partnerships.list_partnerships()
-            if role_of(actor, p.id) in FINANCE_ROLES]
+    every = partnerships.list_partnerships()
+    roles = roles_of(actor, [p.id for p in every])
+    mine = [p for p in every if roles[p.id] in FINANCE_ROLES]
     if not mine:
         refuse(actor, None, "The finance page is for finance staff, chairs and admins, and you "
                             "hold none of those roles in any partnership.", "tried to use the finance page")

@@ -34,12 +34,25 @@ class PartnershipInfo:
 
 
 def _partnership_info(p: Partnership) -> PartnershipInfo:
-    channels = list(Channel.select().where(Channel.partnership == p).order_by(Channel.id))
-    wg = next((c.slack_channel_id for c in channels if c.is_working_group), None)
-    years = [y.label for y in FinancialYear.select().where(FinancialYear.partnership == p)
-             .order_by(FinancialYear.start_year)]
-    return PartnershipInfo(p.id, p.name, tuple(c.slack_channel_id for c in channels), wg,
-                           tuple(years))
+    return _infos([p])[0]
+
+
+def _infos(found: list[Partnership]) -> list[PartnershipInfo]:
+    """The partnerships with their channels and years: three queries however many there are."""
+    ids = [p.id for p in found]
+    channels: dict[int, list[Channel]] = {pid: [] for pid in ids}
+    years: dict[int, list[str]] = {pid: [] for pid in ids}
+    if ids:
+        for c in Channel.select().where(Channel.partnership.in_(ids)).order_by(Channel.id):
+            channels[c.partnership_id].append(c)
+        for pid, label in (FinancialYear.select(FinancialYear.partnership, FinancialYear.label)
+                           .where(FinancialYear.partnership.in_(ids))
+                           .order_by(FinancialYear.start_year).tuples()):
+            years[pid].append(label)
+    return [PartnershipInfo(p.id, p.name, tuple(c.slack_channel_id for c in channels[p.id]),
+                            next((c.slack_channel_id for c in channels[p.id]
+                                  if c.is_working_group), None), tuple(years[p.id]))
+            for p in found]
 
 
 def channel_id(text: str) -> str:
@@ -149,7 +162,7 @@ def name_of(partnership_id: int) -> str:
 
 
 def list_partnerships() -> list[PartnershipInfo]:
-    return [_partnership_info(p) for p in Partnership.select().order_by(Partnership.name)]
+    return _infos(list(Partnership.select().order_by(Partnership.name)))
 
 
 def working_group_channel(partnership_id: int) -> str | None:
