@@ -54,6 +54,11 @@ def command_line(user: str = "") -> Actor:
     return Actor(id=f"cli:{user or 'operator'}", name="command line", superadmin=True)
 
 
+def is_lead(actor: Actor, proposal) -> bool:
+    """The project's lead: whoever proposed it or is named as its contact."""
+    return actor.id in (proposal.proposer_slack_id, proposal.contact_slack_id)
+
+
 def role_of(actor: Actor, partnership_id: int) -> str:
     if actor.superadmin:
         return "admin"

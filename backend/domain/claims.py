@@ -13,7 +13,7 @@ from datetime import date, datetime
 from peewee import fn
 
 from backend.domain import audit, closure, evidence, partnerships, texts, times
-from backend.domain.actors import ROLE_NAMES, Actor, role_of, slack_user_of
+from backend.domain.actors import ROLE_NAMES, Actor, is_lead, role_of, slack_user_of
 from backend.domain.database import write_transaction
 from backend.domain.errors import Conflict, FieldErrors, InvalidInput, NotFound
 from backend.domain.evidence import EvidenceView, SentFile
@@ -22,7 +22,6 @@ from backend.domain.money import format_pence
 from backend.domain.outbox import notes
 from backend.domain.outbox.notes import Note, tell
 from backend.domain.permissions import refuse, require
-from backend.domain.progress import is_lead
 from backend.domain.proposals import ProposalView, load, view
 from backend.domain.spend import CLAIMS_WAITING, check_in_year, left_to_spend, post_spend
 from backend.domain.workflow import reference

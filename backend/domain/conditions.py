@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from backend.domain import audit, evidence, texts, times
-from backend.domain.actors import Actor, role_of
+from backend.domain.actors import Actor, is_lead, role_of
 from backend.domain.database import write_transaction
 from backend.domain.errors import Conflict, InvalidInput, NotFound
 from backend.domain.evidence import SentFile
@@ -16,7 +16,7 @@ from backend.domain.outbox.notes import Note, tell
 from backend.domain.people import admins_of
 from backend.domain.permissions import refuse, require
 from backend.domain.workflow import reference
-from models import ConditionTemplate, FinancialYear, Proposal, ProjectCondition
+from models import ConditionTemplate, FinancialYear, ProjectCondition, Proposal
 
 DUES = {"release": "before any money is released", "year_end": "before the year-end return",
         "ongoing": "ongoing"}
@@ -360,8 +360,7 @@ def _tell_lead(proposal: Proposal, condition: ProjectCondition, what: str) -> No
 def _require_lead(actor: Actor, found: ProjectCondition, doing: str) -> None:
     proposal = found.proposal
     partnership_id = proposal.year.partnership_id
-    lead = actor.id in (proposal.proposer_slack_id, proposal.contact_slack_id)
-    if lead or role_of(actor, partnership_id) == "admin":
+    if is_lead(actor, proposal) or role_of(actor, partnership_id) == "admin":
         return
     refuse(actor, partnership_id, f"Only the project's lead or an admin can {doing} on "
            f"{_ref(found)}.", f"tried to {doing} on {_ref(found)}")

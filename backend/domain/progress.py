@@ -11,7 +11,7 @@ from datetime import date, datetime
 from peewee import fn
 
 from backend.domain import audit, fiscal, texts, times
-from backend.domain.actors import Actor, role_of
+from backend.domain.actors import Actor, is_lead, role_of
 from backend.domain.errors import Conflict, FieldErrors, InvalidInput
 from backend.domain.ledger import year_transaction
 from backend.domain.outbox import notes
@@ -45,11 +45,6 @@ class ProgressView:
         """One line for a list or a spreadsheet cell: "Green, 12 Sep 2024: outputs. narrative"."""
         said = "; ".join(part for part in (self.outputs, self.narrative) if part)
         return f"{self.rag.capitalize()}, {times.show_date(self.reported_on)}: {said}"
-
-
-def is_lead(actor: Actor, proposal: Proposal) -> bool:
-    """The project's lead: whoever proposed it or is named as its contact."""
-    return actor.id in (proposal.proposer_slack_id, proposal.contact_slack_id)
 
 
 def parse_rag(text: str) -> str:

@@ -11,9 +11,10 @@ from datetime import date, datetime
 
 from peewee import fn
 
-from backend.domain import audit, directory, fiscal, partnerships, texts, times
-from backend.domain.actors import Actor, role_of
+from backend.domain import audit, directory, fiscal, partnerships, prepared, texts, times
+from backend.domain.actors import Actor, is_lead, role_of
 from backend.domain.audit import DENIED
+from backend.domain.database import is_postgres
 from backend.domain.errors import (
     Conflict,
     FieldErrors,
@@ -21,14 +22,12 @@ from backend.domain.errors import (
     NotFound,
     PotLocked,
 )
-from backend.domain.database import is_postgres
 from backend.domain.ledger import tactical_locked_message, year_query, year_transaction
 from backend.domain.money import format_pence, parse_amount
 from backend.domain.outbox import notes
 from backend.domain.outbox.notes import Note
 from backend.domain.permissions import refuse
 from backend.domain.pots import available, available_query
-from backend.domain import prepared
 from backend.domain.prepared import Prepared, PreparedInsert, slot
 from backend.domain.rounds import after_final_decision
 from backend.domain.workflow import (
@@ -382,7 +381,7 @@ def withdraw(actor: Actor, proposal_id: int) -> ProposalView:
 
 
 def _require_owner(actor: Actor, proposal: Proposal, year: FinancialYear, doing: str) -> None:
-    if actor.id in (proposal.proposer_slack_id, proposal.contact_slack_id):
+    if is_lead(actor, proposal):
         return
     if role_of(actor, year.partnership_id) != "admin":
         ref = reference(year.label, proposal.number)

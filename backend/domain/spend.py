@@ -9,7 +9,7 @@ from datetime import date
 from peewee import fn
 
 from backend.domain import audit, closure, conditions, fiscal, ledger, texts, times
-from backend.domain.actors import ROLE_NAMES, Actor, role_of
+from backend.domain.actors import ROLE_NAMES, Actor, is_lead, role_of
 from backend.domain.database import write_transaction
 from backend.domain.errors import Conflict, InvalidInput
 from backend.domain.ledger import year_transaction
@@ -17,12 +17,10 @@ from backend.domain.money import format_pence
 from backend.domain.outbox import notes
 from backend.domain.permissions import refuse, require
 from backend.domain.pots import spent_on
-from backend.domain.progress import is_lead
 from backend.domain.proposals import ProposalView, denials, load, view
 from backend.domain.workflow import reference
 from models import Claim, FinancialYear, LedgerEntry, Proposal
 from models.progress import PartnershipOption
-
 
 CLAIMS_WAITING = ("pending", "queried")  # made, neither approved nor rejected yet
 

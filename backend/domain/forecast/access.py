@@ -8,9 +8,8 @@ the command line), as for the all-partnerships spend sheet.
 """
 from dataclasses import dataclass
 
-from backend.domain.actors import Actor, role_of
+from backend.domain.actors import Actor, is_lead, role_of
 from backend.domain.permissions import refuse
-from backend.domain.progress import is_lead
 
 WHOLE_FORECAST_ROLES = ("admin", "chair", "finance")
 
