@@ -31,6 +31,7 @@ from slack_sdk import WebClient
 
 from backend.domain import times
 from backend.domain.database import ensure_connected, release_connection
+from backend.domain.errors import InvalidInput
 from backend.domain.outbox.owners import Owner
 from backend.domain.outbox.states import SWEEP_MINUTES
 from backend.logs import log_event, request_context
@@ -119,6 +120,10 @@ def run(settings: Settings, *, once: bool = False) -> SweepResult | None:
     # The deployment is unsafe as a whole: the clock would go on delivering sign-in links (the
     # outbox's) to a finance page anyone can enter with a forged cookie.
     settings.require_safe_secret()
+    if not settings.slack_bot_token:  # every sweep would knock on Slack's door without a key
+        raise InvalidInput("The clock sends the tracker's Slack messages, so it needs "
+                           "SLACK_BOT_TOKEN (the bot token, xoxb-…), as the web process does: "
+                           "docs/slack-app-setup.md says where to find it.")
     owner = start(settings)
     try:
         if once:

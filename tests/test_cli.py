@@ -1,6 +1,7 @@
 """The `crg` command line, run as a user runs it: a real process, a real database file."""
 import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -34,6 +35,23 @@ def test_refusals_are_plain_sentences(crg):
     crg("partnership", "add", "A CSP")
     assert "already a partnership" in crg("partnership", "add", "A CSP", ok=False)
     assert "financial year" in crg("year", "open", "A CSP", "2024/26", "--allocation", "1", ok=False)
+
+
+def test_mistakes_in_the_words_typed_are_one_sentence_and_options_go_anywhere(crg):
+    crg("partnership", "add", "A CSP")
+    crg("year", "open", "A CSP", "2024/25", "--allocation", "39,661")
+    said = {
+        ("spend", "leads", "A CSP", "maybe"): "crg spend leads: “maybe” is not one of on, off",
+        ("year", "open", "A CSP", "2025/26"): "crg year open: It needs --allocation as well",
+        ("serve", "--port", "abc"): "crg serve: --port takes a whole number, like 3, not “abc”",
+        ("pots", "A CSP", "2024/25", "extra"): "crg: “extra” was not expected there",
+    }
+    for typed, sentence in said.items():
+        message = crg(*typed, ok=False)
+        assert message.startswith(sentence) and len(message.splitlines()) == 1, message
+        assert message.endswith("--help` says what it takes.")
+    # The year after an option, as people type it.
+    assert json.loads(crg("pots", "A CSP", "--json", "2024/25"))["allocation_pence"] == 3_966_100
 
 
 # The demo's two years worked out by hand. Last year: £39,661, upfront £26,440; £17,500 approved
@@ -99,3 +117,19 @@ def test_a_channel_is_given_by_its_id_and_the_refusal_says_how_to_find_it(crg):
                                            ok=False)
     assert "C0CHAN002 now belongs to Chan CSP" in crg("partnership", "channel", "Chan CSP",
                                                       "C0CHAN002")
+
+
+def test_serve_on_a_taken_port_and_a_clock_without_its_token_refuse_in_one_sentence(
+        crg, monkeypatch):
+    crg("db", "upgrade")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        said = crg("serve", "--port", str(port), ok=False)
+    assert said.startswith(f"Cannot serve on 127.0.0.1:{port}: Address already in use.")
+    assert len(said.splitlines()) == 1
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    said = crg("clock", "--once", ok=False)
+    assert said.startswith("The clock sends the tracker's Slack messages, so it needs "
+                           "SLACK_BOT_TOKEN") and len(said.splitlines()) == 1

@@ -5,6 +5,7 @@ short reference (and the traceback only with --debug), never a wall of Python.
 """
 import argparse
 import logging
+import re
 import sys
 import uuid
 
@@ -40,8 +41,48 @@ from backend.settings import Settings, UnsafeSettings
 log = logging.getLogger("crg.cli")
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, as the rest of the command line speaks: a mistake in the words typed is one
+    sentence naming the command and where its help is, and a command's options may come before
+    or after its words (`crg pots P --json 2024/25`, as a person types it)."""
+
+    _intermixing = False
+
+    def parse_known_args(self, args=None, namespace=None):
+        if self._subparsers is not None or self._intermixing:
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
+
+    def error(self, message):
+        sentence = _in_words(message)
+        self.exit(2, f"{self.prog}: {sentence}. `{self.prog} --help` says what it takes.\n")
+
+
+# argparse's complaints, as a person would say them.
+_ARGPARSE_SAYS = (
+    (r"argument (\S+): invalid choice: '(.*)' \(choose from (.*)\)",
+     lambda m: f"“{m[2]}” is not one of {m[3].replace(chr(39), '')} (for {m[1]})"),
+    (r"argument (\S+): invalid int value: '(.*)'",
+     lambda m: f"{m[1]} takes a whole number, like 3, not “{m[2]}”"),
+    (r"the following arguments are required: (.*)", lambda m: f"It needs {m[1]} as well"),
+    (r"unrecognized arguments: (.*)", lambda m: f"“{m[1]}” was not expected there"),
+)
+
+
+def _in_words(message: str) -> str:
+    for pattern, said in _ARGPARSE_SAYS:
+        found = re.fullmatch(pattern, message)
+        if found:
+            return said(found)
+    return message[:1].upper() + message[1:].rstrip(".")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="crg", description="Crime Reduction Grant tracker.")
+    parser = Parser(prog="crg", description="Crime Reduction Grant tracker.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

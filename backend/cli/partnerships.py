@@ -53,7 +53,8 @@ def register(sub) -> None:
 
 def cmd_partnership_add(args, settings):
     info = partnerships.add_partnership(actor(), args.name, args.channel or [])
-    channels = f" with channels {', '.join(info.channels)}" if info.channels else ""
+    plural = "s" if len(info.channels) > 1 else ""
+    channels = f" with channel{plural} {', '.join(info.channels)}" if info.channels else ""
     print(f"Added partnership {info.name}{channels}.")
 
 

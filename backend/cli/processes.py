@@ -3,9 +3,12 @@
 This is where the command line puts the other fronts together (a composition root, like the
 Flask app that mounts the Slack front): each command starts one of them on this machine.
 """
+import socket
+
 from backend.cli.common import actor
 from backend.domain import directory
 from backend.domain.database import describe
+from backend.domain.errors import InvalidInput
 from backend.domain.outbox import states
 
 
@@ -30,9 +33,24 @@ def cmd_serve(args, settings):
     from backend.web.app import create_app
 
     app = create_app(settings)
+    _require_free(args.host, args.port)
     print(f"Serving the CRG tracker on http://{args.host}:{args.port}; its data is in "
           f"{describe(settings.database_url)}.", flush=True)
     app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+
+
+def _require_free(host: str, port: int) -> None:
+    """Say the port is taken before saying we serve on it (the server would say so after)."""
+    probe = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server itself binds
+    try:
+        probe.bind((host, port))
+    except OSError as error:
+        raise InvalidInput(f"Cannot serve on {host}:{port}: {error.strerror or error}. Is the "
+                           "tracker already running? Stop it, or choose another port with "
+                           "--port (or PORT).") from None
+    finally:
+        probe.close()
 
 
 def cmd_socket(args, settings):

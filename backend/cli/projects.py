@@ -46,7 +46,7 @@ def register(subparsers) -> None:
     reverse.set_defaults(func=cmd_spend_reverse, needs_schema=True)
     leads = sub.add_parser("leads", help="let project leads record their own project's spend")
     leads.add_argument("partnership")
-    leads.add_argument("choice", choices=("on", "off"))
+    leads.add_argument("choice", choices=("on", "off"), metavar="on|off")
     leads.set_defaults(func=cmd_spend_leads, needs_schema=True)
 
 
