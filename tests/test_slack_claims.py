@@ -16,6 +16,7 @@ from backend.domain.exports import service
 from bot.background import drain
 from models import AuditRecord, Claim, Evidence, LedgerEntry
 from tests.builders import ADMIN, approved
+from tests.slack.ids import dm_channel_id
 from tests.slack.requests import datepicker, plain_text
 from tests.slack_flows import WG, partnership, texts_to
 from tests.test_slack_finance import (
@@ -391,10 +392,20 @@ def test_files_a_dead_process_never_fetched_are_fetched_by_the_clock(slack):
 
 def test_without_a_finance_channel_finance_staff_get_the_claim_by_dm(slack):
     year, pid = funded(channel=False)
-    make_claim(slack, [(slack.fake.add_file("a.pdf", PDF), "a.pdf")])
-    [dm] = [c for c in slack.fake.calls_to("chat.postMessage") if c.args["channel"] == FINANCE
-            and "CRG-2024/25-001/C1" in c.args["text"]]
-    assert "claim_approve" in shown(dm)
+    people.grant(ADMIN, year.partnership_id, "U0FIN2", "finance")
+    claim = make_claim(slack, [(slack.fake.add_file("a.pdf", PDF), "a.pdf")])
+    for officer in (FINANCE, "U0FIN2"):
+        [dm] = [c for c in slack.fake.calls_to("chat.postMessage") if c.args["channel"] == officer
+                and "CRG-2024/25-001/C1" in c.args["text"]]
+        assert "claim_approve" in shown(dm)
+    # One approves from their DM: both DMs then say so, with no buttons left to press.
+    assert slack.slack.action("claim_approve", str(claim.id), user_id=FINANCE,
+                              channel_id=dm_channel_id(FINANCE)).status_code == 200
+    assert drain(timeout=15)
+    updated = {c.args["channel"]: c for c in slack.fake.calls_to("chat.update")}
+    for officer in (FINANCE, "U0FIN2"):
+        dm = updated[dm_channel_id(officer)]
+        assert "Approved by" in shown(dm) and "claim_approve" not in shown(dm)
 
 
 def test_approvals_of_one_claim_at_once_pay_it_once(db):

@@ -19,7 +19,7 @@ from backend.domain.errors import Conflict, FieldErrors, InvalidInput, NotFound
 from backend.domain.evidence import EvidenceView, SentFile
 from backend.domain.ledger import SPEND, year_transaction
 from backend.domain.money import format_pence
-from backend.domain.outbox import notes
+from backend.domain.outbox import notes, states
 from backend.domain.outbox.notes import Note, tell
 from backend.domain.permissions import refuse, require
 from backend.domain.proposals import ProposalView, load, view
@@ -354,9 +354,9 @@ def _tell_finance(partnership_id: int, claim_id: int, superadmins: Sequence[str]
 def _tell_of_decision(found: Claim, what: str) -> None:
     """The claim's post is brought up to date; the claimant (or, for an answer, finance) hears."""
     partnership_id = found.proposal.year.partnership_id
-    if found.post_ts:
-        tell(Note(notes.REFRESH, "claim_posts", "claim_posts", {"claim": found.id},
-                  kind="refresh", partnership_id=partnership_id))
+    # Its post in the finance channel, or each finance officer's DM of it: found when it is sent.
+    tell(Note(notes.REFRESH, "claim_posts", "claim_posts", {"claim": found.id},
+              kind="refresh", partnership_id=partnership_id))
     if what == "answer":
         # The answer goes to whoever asked the question (a queried claim is not yet decided).
         asked = (ClaimNote.select().where((ClaimNote.claim == found) & (ClaimNote.kind == "query"))
@@ -388,10 +388,14 @@ def evidence_file(actor: Actor, evidence_id: int) -> tuple[EvidenceView, bytes]:
     return evidence.content_of(found.id)
 
 
-def post_of(claim_id: int) -> tuple[str, str] | None:
-    """Where the claim's finance-channel post is (channel, ts), once it was delivered."""
+def posts_of(claim_id: int) -> list[tuple[str, str]]:
+    """Where the claim was posted for finance, once delivered: (channel or person, ts) of its
+    finance-channel post, or of each DM to finance staff when the partnership has no channel."""
     found = _claim(claim_id)
-    return (found.post_channel, found.post_ts) if found.post_ts else None
+    if found.post_ts:
+        return [(found.post_channel, found.post_ts)]
+    return [(to, ts) for to, ts, _, sent in states.delivered_of(
+        found.proposal.year.partnership_id, ("claim_post",)) if sent.get("claim") == claim_id]
 
 
 def _with_projects():

@@ -88,10 +88,8 @@ def claim_post(payload, settings):
 
 def claim_posts(payload, settings):
     c = claims.get(payload["claim"])
-    place = claims.post_of(c.id)
-    if place is None:
-        return []
-    return [(place[0], place[1], f"Claim {c.ref} ({c.state_label})", claim_blocks(c))]
+    blocks = claim_blocks(c)
+    return [(to, ts, f"Claim {c.ref} ({c.state_label})", blocks) for to, ts in claims.posts_of(c.id)]
 
 
 def claim_saved(payload, settings):
