@@ -313,6 +313,13 @@ def test_a_claim_cannot_be_approved_while_a_release_condition_is_outstanding(sla
                        channel_id=FINANCE_CHANNEL)
     assert drain(timeout=15)
     assert Claim.get_by_id(claim.id).state == "approved"
+    # The admins' DMs asking to accept it now say it is met, with nothing left to press.
+    latest = {c.args["ts"]: c for c in slack.fake.calls_to("chat.update")
+              if c.args["channel"] == dm_channel_id("U0TEAM01")}
+    assert len(latest) == 2  # asked twice: marked met before the send-back, and again after
+    for asked in latest.values():
+        assert "“Signed grant agreement” on CRG-2024/25-001 is met." in asked.args["text"]
+        assert '"actions"' not in shown(asked)
 
 
 def test_a_partner_cannot_approve_query_or_reject_and_is_told_before_any_form(slack):

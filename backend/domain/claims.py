@@ -394,8 +394,8 @@ def posts_of(claim_id: int) -> list[tuple[str, str]]:
     found = _claim(claim_id)
     if found.post_ts:
         return [(found.post_channel, found.post_ts)]
-    return [(to, ts) for to, ts, _, sent in states.delivered_of(
-        found.proposal.year.partnership_id, ("claim_post",)) if sent.get("claim") == claim_id]
+    return [(to, ts) for to, ts, *_ in states.delivered_of(
+        found.proposal.year.partnership_id, ("claim_post",), claim=claim_id)]
 
 
 def _with_projects():

@@ -12,6 +12,7 @@ from backend.domain.actors import Actor, is_lead, role_of
 from backend.domain.database import write_transaction
 from backend.domain.errors import Conflict, InvalidInput, NotFound
 from backend.domain.evidence import SentFile
+from backend.domain.outbox import notes, states
 from backend.domain.outbox.notes import Note, tell
 from backend.domain.people import admins_of
 from backend.domain.permissions import refuse, require
@@ -346,7 +347,16 @@ def _decide(actor: Actor, condition_id: int, state: str, reason: str,
                      partnership_id=found.proposal.year.partnership_id, before=before,
                      after=_snapshot(found))
         _tell_lead(found.proposal, found, verb)
+        tell(Note(notes.REFRESH, "condition_asks", "condition_asks", {"condition": found.id},
+                  kind="refresh", partnership_id=found.proposal.year.partnership_id))
     return _view(found)
+
+
+def asks_of(condition_id: int) -> list[tuple[str, str]]:
+    """Where admins were asked to accept the condition: (person, ts) of each DM delivered."""
+    found = _condition(condition_id)
+    return [(to, ts) for to, ts, *_ in states.delivered_of(
+        found.proposal.year.partnership_id, ("condition_submitted",), condition=condition_id)]
 
 
 def _tell_lead(proposal: Proposal, condition: ProjectCondition, what: str) -> None:

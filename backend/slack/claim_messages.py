@@ -147,6 +147,8 @@ def condition_blocks(c: ConditionView, *, for_admin: bool) -> list[dict]:
     if files:
         text += "\n" + "\n".join(file_line(f) for f in files)
     value = str(c.id)
+    if not c.outstanding:  # met or waived: nothing is left to press
+        return [text_section(text)]
     if for_admin:
         elements = ([button("Accept", CONDITION_ACCEPT, value, "primary"),
                      button("Send back", CONDITION_SEND_BACK, value)]
@@ -171,6 +173,14 @@ def condition_submitted(payload, settings):
     return text, [section(section_text(text))] + condition_blocks(c, for_admin=True)
 
 
+def condition_asks(payload, settings):
+    """Each admin's DM asking to accept the condition, brought up to date once one decides."""
+    c = conditions.get(payload["condition"])
+    text = f"“{escape(c.title)}” on {c.ref} is {c.state_label}."
+    blocks = [section(section_text(text))] + condition_blocks(c, for_admin=True)
+    return [(to, ts, text, blocks) for to, ts in conditions.asks_of(c.id)]
+
+
 def condition_news(payload, settings):
     c = conditions.get(payload["condition"])
     said = {"added": "was added to", "accept": "was accepted as met on",
@@ -185,4 +195,5 @@ RENDERERS = {
     "claim_post": claim_post, "claim_posts": claim_posts, "claim_saved": claim_saved,
     "claim_news": claim_news, "evidence_missing": evidence_missing,
     "condition_submitted": condition_submitted, "condition_news": condition_news,
+    "condition_asks": condition_asks,
 }

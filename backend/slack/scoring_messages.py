@@ -64,10 +64,8 @@ def scoring_dms(payload, settings):
     what they have scored; once scoring closes, the DM says so and has no buttons left."""
     r = results.get(payload["round"])
     updates = []
-    for to, ts, render, sent in states.delivered_of(r.partnership_id, results.DM_RENDERS,
-                                                    payload.get("member")):
-        if sent.get("round") != r.id:
-            continue
+    for to, ts, render, _ in states.delivered_of(r.partnership_id, results.DM_RENDERS,
+                                                 payload.get("member"), round=r.id):
         if r.closed:
             text = f"Scoring for {escape(r.meeting_title)} has closed"
             blocks = [text_section(f":lock: *Scoring for {_when(r)} closed on "

@@ -114,19 +114,20 @@ def _remember_where(message: OutboxMessage, ts: str) -> None:
             & (AgendaItem.proposal == payload["proposal"])).execute()
 
 
-def delivered_of(partnership_id: int, renders: tuple[str, ...], recipient: str | None = None
-                 ) -> list[tuple[str, str, str, dict]]:
-    """Where a partnership's messages of these wordings were delivered, oldest first: (recipient,
-    ts, render, payload). A person's DMs with buttons are found here to be brought up to date:
-    nothing else remembers where a DM landed."""
+def delivered_of(partnership_id: int, renders: tuple[str, ...], recipient: str | None = None,
+                 **about) -> list[tuple[str, str, str, dict]]:
+    """Where a partnership's messages of these wordings (about these ids: `claim=7`) were
+    delivered, oldest first: (recipient, ts, render, payload). A person's DMs with buttons are
+    found here to be brought up to date: nothing else remembers where a DM landed."""
     query = OutboxMessage.select(OutboxMessage.recipient, OutboxMessage.ts, OutboxMessage.render,
                                  OutboxMessage.payload).where(
         (OutboxMessage.partnership == partnership_id) & OutboxMessage.render.in_(renders)
         & (OutboxMessage.state == "delivered") & (OutboxMessage.ts != ""))
     if recipient is not None:
         query = query.where(OutboxMessage.recipient == recipient)
-    return [(to, ts, render, json.loads(payload or "{}"))
-            for to, ts, render, payload in query.order_by(OutboxMessage.id).tuples()]
+    found = [(to, ts, render, json.loads(payload or "{}"))
+             for to, ts, render, payload in query.order_by(OutboxMessage.id).tuples()]
+    return [row for row in found if all(row[3].get(k) == v for k, v in about.items())]
 
 
 def proposal_post_state(proposal_id: int) -> str | None:
