@@ -116,14 +116,29 @@ def start(settings: Settings) -> Owner:
     return owner
 
 
+def _wait_for_a_token(needs: str) -> None:
+    """Between a Heroku deploy and the Slack app's token being pasted in, the clock dyno stays
+    up, idle, saying why (a crashing dyno looks like a broken deploy); setting the token restarts
+    it, with the token. Messages wait in the outbox meanwhile."""
+    stops = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stops)  # taken by sigwait, not by the default
+    print(f"{needs} Waiting, sending nothing, until restarted with it.", flush=True)
+    log_event(log, "clock_waiting_for_token", logging.WARNING, problem=needs)
+    signal.sigwait(stops)
+
+
 def run(settings: Settings, *, once: bool = False) -> SweepResult | None:
     # The deployment is unsafe as a whole: the clock would go on delivering sign-in links (the
     # outbox's) to a finance page anyone can enter with a forged cookie.
     settings.require_safe_secret()
     if not settings.slack_bot_token:  # every sweep would knock on Slack's door without a key
-        raise InvalidInput("The clock sends the tracker's Slack messages, so it needs "
-                           "SLACK_BOT_TOKEN (the bot token, xoxb-…), as the web process does: "
-                           "docs/slack-app-setup.md says where to find it.")
+        needs = ("The clock sends the tracker's Slack messages, so it needs SLACK_BOT_TOKEN (the "
+                 "bot token, xoxb-…), as the web process does: docs/slack-app-setup.md says "
+                 "where to find it.")
+        if once:
+            raise InvalidInput(needs)
+        _wait_for_a_token(needs)
+        return None
     owner = start(settings)
     try:
         if once:

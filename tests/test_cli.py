@@ -1,6 +1,7 @@
 """The `crg` command line, run as a user runs it: a real process, a real database file."""
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -133,3 +134,23 @@ def test_serve_on_a_taken_port_and_a_clock_without_its_token_refuse_in_one_sente
     said = crg("clock", "--once", ok=False)
     assert said.startswith("The clock sends the tracker's Slack messages, so it needs "
                            "SLACK_BOT_TOKEN") and len(said.splitlines()) == 1
+
+
+def test_a_clock_dyno_without_its_token_waits_saying_why_and_stops_cleanly(db_url):
+    """Between a Heroku deploy and the token being pasted in, the clock stays up (a crashing
+    dyno looks like a broken deploy), sends nothing, and stops on SIGTERM as dynos are stopped."""
+    env = {k: v for k, v in os.environ.items() if k != "SLACK_BOT_TOKEN"}
+    clock = subprocess.Popen([sys.executable, "-m", "backend.cli", "clock"], cwd=ROOT,
+                             env={**env, "DATABASE_URL": db_url}, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        said = clock.stdout.readline()
+        assert said.startswith("The clock sends the tracker's Slack messages, so it needs "
+                               "SLACK_BOT_TOKEN") and "Waiting, sending nothing" in said
+        assert clock.poll() is None  # still up
+        clock.send_signal(signal.SIGTERM)
+        assert clock.wait(10) == 0
+        assert "Traceback" not in clock.stderr.read()
+    finally:
+        if clock.poll() is None:
+            clock.kill()
