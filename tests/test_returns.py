@@ -9,7 +9,7 @@ import pytest
 
 from backend.domain import conditions, times
 from backend.domain.actors import Actor
-from backend.domain.errors import FieldErrors, NotAllowed
+from backend.domain.errors import FieldErrors, NotAllowed, NotFound
 from backend.domain.forecast.figures import year_forecasts
 from backend.domain.papers import measures, service, settings
 from backend.domain.pots import year_figures
@@ -136,6 +136,8 @@ def test_the_opccs_return_adds_up_every_partnership(county):
     county_2024_25(name="Southshire CSP")
     with pytest.raises(NotAllowed):
         service.ask_return(Actor(FINANCE), year_label="2024/25", every=True)
+    with pytest.raises(NotFound, match="No partnership has a 2030/31 year yet"):
+        service.ask_return(ADMIN, year_label="2030/31", every=True)
     name, wb = book(service.ask_return(ADMIN, year_label="2024/25", period="year-end",
                                        every=True))
     assert name == "crg-all-partnerships-2024-25-monitoring-year-end.xlsx"

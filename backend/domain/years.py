@@ -209,6 +209,18 @@ def find_year(partnership_name_or_id, year_label: str | None = None) -> Financia
     return year
 
 
+def ids_of_every_partnership(year_label: str | None = None) -> tuple[int, tuple[int, ...]]:
+    """The financial year asked for across every partnership (the current one by default): its
+    first calendar year and each partnership's year of it. Refused while no partnership has it,
+    so the OPCC's workbook or return is never an empty file."""
+    start = fiscal.parse_year(year_label) if year_label else fiscal.year_of(times.today_local())
+    ids = tuple(y.id for y in FinancialYear.select(FinancialYear.id)
+                .where(FinancialYear.start_year == start).order_by(FinancialYear.id))
+    if not ids:
+        raise NotFound(f"No partnership has a {fiscal.label(start)} year yet.")
+    return start, ids
+
+
 def get(year_id: int) -> YearInfo:
     return year_info(FinancialYear.get_by_id(year_id))
 

@@ -18,7 +18,7 @@ from backend.domain.outbox import notes
 from backend.domain.outbox.notes import Note
 from backend.domain.permissions import refuse, require
 from backend.settings import Settings
-from models import FinancialYear, database
+from models import database
 
 
 @dataclass(frozen=True)
@@ -36,11 +36,7 @@ def select(actor: Actor, partnership=None, year_label: str | None = None, *,
             refuse(actor, None, "Only an admin named in ADMIN_SLACK_IDS or the command line can "
                                 "export every partnership at once.",
                    "tried to export every partnership's spend sheet")
-        start = fiscal.parse_year(year_label) if year_label else fiscal.year_of(times.today_local())
-        ids = tuple(y.id for y in FinancialYear.select(FinancialYear.id)
-                    .where(FinancialYear.start_year == start))
-        if not ids:
-            raise NotFound(f"No partnership has a {fiscal.label(start)} year yet.")
+        start, ids = years.ids_of_every_partnership(year_label)
         label = fiscal.label(start)
         return Selection(ids, f"All partnerships {label}", f"crg-all-partnerships-{_slug(label)}")
     if partnership is None:

@@ -14,14 +14,14 @@ from backend.domain.exports.service import snapshot
 from backend.domain.outbox import notes
 from backend.domain.outbox.notes import Note
 from backend.domain.papers import settings
-from backend.domain.errors import InvalidInput, NotFound
+from backend.domain.errors import InvalidInput
 from backend.domain.papers import monitoring
 from backend.domain.papers.access import may_take_every_return, may_take_paper, may_take_return
 from backend.domain.papers.returns import write_monitoring
 from backend.domain.papers.year_end import write_year_end
 from backend.domain.papers.update import read
 from backend.domain.papers.word import write_update
-from backend.domain.years import find_year
+from backend.domain.years import find_year, ids_of_every_partnership
 from models import FinancialYear
 
 @dataclass(frozen=True)
@@ -77,10 +77,7 @@ def ask_return(actor: Actor, partnership=None, year_label: str | None = None,
                            "return; the year-end return covers the whole year.", field="period")
     if every:
         may_take_every_return(actor)
-        start = fiscal.parse_year(year_label) if year_label else fiscal.year_of(
-            times.today_local())
-        if not FinancialYear.select().where(FinancialYear.start_year == start).exists():
-            raise NotFound(f"No partnership has a {fiscal.label(start)} year yet.")
+        start, _ = ids_of_every_partnership(year_label)
         title = f"All partnerships {fiscal.label(start)}"
         chosen = monitoring.parse_period(period, start) if kind == "monitoring_return" else ""
         return Request(kind, 0, start, title,
