@@ -60,11 +60,7 @@ def is_lead(actor: Actor, proposal) -> bool:
 
 
 def role_of(actor: Actor, partnership_id: int) -> str:
-    if actor.superadmin:
-        return "admin"
-    member = Member.get_or_none((Member.partnership == partnership_id)
-                                & (Member.slack_user_id == actor.id))
-    return member.role if member else "partner"
+    return roles_of(actor, [partnership_id])[partnership_id]
 
 
 def roles_of(actor: Actor, partnership_ids) -> dict[int, str]:

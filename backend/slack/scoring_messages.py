@@ -44,13 +44,14 @@ def _left(r, member: str) -> int:
 
 def scoring_reminder(payload, settings):
     r = results.get(payload["round"])
-    if r.closed or not _left(r, payload["member"]):
+    left = 0 if r.closed else _left(r, payload["member"])
+    if not left:
         return None
-    return _reminder(r, payload["member"])
+    return _reminder(r, payload["member"], left)
 
 
-def _reminder(r, member: str):
-    left = _left(r, member)
+def _reminder(r, member: str, left: int | None = None):
+    left = _left(r, member) if left is None else left
     intro = (f":hourglass: *Reminder:* scoring for {_when(r)} is still open and you have {left} "
              f"proposal{'s' if left != 1 else ''} left to score (or to declare a conflict on)."
              if left else f":white_check_mark: Scoring for {_when(r)} is still open and you have "
@@ -63,19 +64,17 @@ def scoring_dms(payload, settings):
     """A member's scoring DMs (or every member's), brought up to date in place: the buttons say
     what they have scored; once scoring closes, the DM says so and has no buttons left."""
     r = results.get(payload["round"])
-    updates = []
-    for to, ts, render, _ in states.delivered_of(r.partnership_id, results.DM_RENDERS,
-                                                 payload.get("member"), round=r.id):
-        if r.closed:
-            text = f"Scoring for {escape(r.meeting_title)} has closed"
-            blocks = [text_section(f":lock: *Scoring for {_when(r)} closed on "
-                                   f"{times.show(r.closed_at)}.* Thank you: the ranked agenda is "
-                                   "in the working group's channel, and `/crg show` gives each "
-                                   "proposal's scores.")]
-        else:
-            text, blocks = (_invite if render == "scoring_invite" else _reminder)(r, to)
-        updates.append((to, ts, text, blocks))
-    return updates
+    dms = states.delivered_of(r.partnership_id, results.DM_RENDERS, payload.get("member"),
+                              round=r.id)
+    if r.closed:
+        closed = (f"Scoring for {escape(r.meeting_title)} has closed",
+                  [text_section(f":lock: *Scoring for {_when(r)} closed on "
+                                f"{times.show(r.closed_at)}.* Thank you: the ranked agenda is "
+                                "in the working group's channel, and `/crg show` gives each "
+                                "proposal's scores.")])
+        return [(to, ts, *closed) for to, ts, _, _ in dms]
+    return [(to, ts, *(_invite if render == "scoring_invite" else _reminder)(r, to))
+            for to, ts, render, _ in dms]
 
 
 def scoring_opened(payload, settings):

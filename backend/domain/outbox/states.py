@@ -125,9 +125,12 @@ def delivered_of(partnership_id: int, renders: tuple[str, ...], recipient: str |
         & (OutboxMessage.state == "delivered") & (OutboxMessage.ts != ""))
     if recipient is not None:
         query = query.where(OutboxMessage.recipient == recipient)
+    for key, value in about.items():  # narrowed in SQL (payloads are written by json.dumps),
+        said = f"{json.dumps(key)}: {json.dumps(value)}"
+        query = query.where(OutboxMessage.payload.contains(said))
     found = [(to, ts, render, json.loads(payload or "{}"))
              for to, ts, render, payload in query.order_by(OutboxMessage.id).tuples()]
-    return [row for row in found if all(row[3].get(k) == v for k, v in about.items())]
+    return [row for row in found if all(row[3].get(k) == v for k, v in about.items())]  # exactly
 
 
 def proposal_post_state(proposal_id: int) -> str | None:
