@@ -154,3 +154,14 @@ def test_a_clock_dyno_without_its_token_waits_saying_why_and_stops_cleanly(db_ur
     finally:
         if clock.poll() is None:
             clock.kill()
+
+
+def test_output_piped_to_a_reader_that_stops_early_is_no_error(db_url):
+    """`crg demo | head -1`: the reader closes the pipe; the command says nothing is wrong."""
+    run = subprocess.Popen([sys.executable, "-m", "backend.cli", "demo"], cwd=ROOT,
+                           env={**os.environ, "DATABASE_URL": db_url}, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    run.stdout.close()  # before it writes anything
+    assert run.wait(60) == 0
+    said = run.stderr.read()
+    assert "Something went wrong" not in said and "Traceback" not in said, said

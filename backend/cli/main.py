@@ -5,6 +5,7 @@ short reference (and the traceback only with --debug), never a wall of Python.
 """
 import argparse
 import logging
+import os
 import re
 import sys
 import uuid
@@ -132,6 +133,9 @@ def main(argv=None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `crg pots P | head`: the reader had enough, nothing went wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # and the exit's flush
+        return 0
     except Exception as error:  # the one place an unexpected failure is turned into a sentence
         ref = uuid.uuid4().hex[:8]
         log_event(log, "unexpected_error", logging.ERROR, reference=ref,
